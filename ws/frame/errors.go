@@ -10,6 +10,13 @@ type Error struct {
 
 func (e *Error) Error() string { return e.msg }
 
+// CloseCode returns the code the connection must be closed with.
+func (e *Error) CloseCode() CloseCode { return e.Code }
+
+// NewError returns an *Error with the given close code and message, for layers above this
+// package (the connection engine, extensions) that find violations of their own.
+func NewError(code CloseCode, msg string) *Error { return &Error{code, msg} }
+
 // Errors a peer's frames can cause. Each carries the close code of RFC 6455 §7.4.1.
 var (
 	ErrReservedBits        = &Error{CloseProtocolError, "frame: reserved bit set without a negotiated extension"}

@@ -1,0 +1,47 @@
+package ws
+
+import "github.com/bronco-ws/bronco/ws/frame"
+
+// Default limits, on unless a Config says otherwise. 16 MiB admits the largest messages of the
+// Autobahn testsuite while keeping one connection from holding an unbounded buffer.
+const (
+	DefaultMaxFrameSize   = 16 << 20
+	DefaultMaxMessageSize = 16 << 20
+)
+
+// Config sets up an Engine. The zero value is a server-side engine with the default limits,
+// UTF-8 validation on and no extension.
+type Config struct {
+	// Role says which end this engine is: frame.RoleServer expects masked frames and sends
+	// unmasked ones; frame.RoleClient the reverse.
+	Role frame.Role
+
+	// MaxFrameSize is the largest frame payload accepted (1009 beyond it);
+	// 0 means DefaultMaxFrameSize and a negative value means no limit.
+	MaxFrameSize int64
+
+	// MaxMessageSize is the largest message accepted, counted after decompression
+	// (1009 beyond it); 0 means DefaultMaxMessageSize and a negative value means no limit.
+	MaxMessageSize int64
+
+	// SkipUTF8Validation turns off the check of text messages (RFC 6455 §8.1). Leave it off
+	// unless the application validates text itself.
+	SkipUTF8Validation bool
+
+	// Stream delivers data frames in pieces, as they arrive, as EventFragment events instead
+	// of whole messages. Compressed messages are always delivered whole.
+	Stream bool
+
+	// Extension, when set, is the negotiated extension (e.g. permessage-deflate).
+	Extension Extension
+}
+
+func limit(v, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 1<<63 - 1
+	}
+	return v
+}

@@ -1,0 +1,284 @@
+package ws
+
+import (
+	"github.com/bronco-ws/bronco/ws/frame"
+	"github.com/bronco-ws/bronco/ws/utf8"
+)
+
+// Engine is the RFC 6455 protocol state machine of one connection, fed with bytes and
+// answering with events; it does no IO. It is not safe for concurrent use: one goroutine (or
+// one event-loop turn) owns it at a time.
+type Engine struct {
+	cfg        Config
+	maxFrame   int64
+	maxMessage int64
+	extRsv     byte
+
+	seq     frame.Sequence
+	hdr     frame.Header // the data frame whose payload is being read
+	inFrame bool
+	left    int64 // payload bytes of hdr still to come
+	maskPos int
+
+	// The message in progress.
+	opcode     frame.Opcode
+	compressed bool
+	size       int64 // payload bytes received so far (compressed size when compressed)
+	text       utf8.Validator
+	msg        []byte // assembled payload, when the message is not delivered in place
+	inflated   []byte // decoded message of a compressed one
+
+	closeSent bool
+	closeRecv bool
+	err       error
+
+	masker masker // client role only
+}
+
+// NewEngine returns an engine configured by cfg.
+func NewEngine(cfg Config) *Engine {
+	e := &Engine{}
+	e.Reset(cfg)
+	return e
+}
+
+// Reset readies e for a new connection with cfg, keeping its buffers.
+func (e *Engine) Reset(cfg Config) {
+	*e = Engine{msg: e.msg[:0], inflated: e.inflated[:0], masker: e.masker}
+	e.cfg = cfg
+	e.maxFrame = limit(cfg.MaxFrameSize, DefaultMaxFrameSize)
+	e.maxMessage = limit(cfg.MaxMessageSize, DefaultMaxMessageSize)
+	if cfg.Extension != nil {
+		e.extRsv = cfg.Extension.Rsv()
+	}
+	if cfg.Role == frame.RoleClient {
+		e.masker.init()
+	}
+}
+
+// SetLimits changes the frame and message limits of a live connection; the values mean what
+// they mean in Config. A message already in progress is held to the new limit from now on.
+func (e *Engine) SetLimits(maxFrame, maxMessage int64) {
+	e.maxFrame = limit(maxFrame, DefaultMaxFrameSize)
+	e.maxMessage = limit(maxMessage, DefaultMaxMessageSize)
+}
+
+// SetUTF8Validation turns the check of text messages on or off for the messages that start
+// from now on.
+func (e *Engine) SetUTF8Validation(on bool) { e.cfg.SkipUTF8Validation = !on }
+
+// CloseSent reports whether a close frame has been encoded by AppendClose.
+func (e *Engine) CloseSent() bool { return e.closeSent }
+
+// CloseReceived reports whether the peer's close frame has been parsed.
+func (e *Engine) CloseReceived() bool { return e.closeRecv }
+
+// Err returns the error that failed the connection, if any. Errors are sticky: once Parse
+// has returned one, it returns the same error again.
+func (e *Engine) Err() error { return e.err }
+
+// Release gives back the message buffers (and the extension's rebuildable state), for a
+// connection about to sleep. Buffers are allocated again when needed. Release must not be
+// called while a fragmented message is in progress if the engine assembles it.
+func (e *Engine) Release() {
+	if !e.seq.InMessage() && !e.inFrame {
+		e.msg, e.inflated = nil, nil
+	}
+	if e.cfg.Extension != nil {
+		e.cfg.Extension.Release()
+	}
+}
+
+// Parse consumes bytes from the front of b and returns the first event found, with the
+// number of bytes consumed. EventNone means that b holds no complete event: the caller keeps
+// b[n:], appends more bytes, and calls again. An error fails the connection: its close code
+// is CloseCodeOf(err). Parse unmasks b in place. After the peer's close frame, Parse consumes
+// and ignores everything (RFC 6455 §5.5.1: no data after a close).
+func (e *Engine) Parse(b []byte) (ev Event, n int, err error) {
+	if e.err != nil {
+		return Event{}, 0, e.err
+	}
+	ev, n, err = e.parse(b)
+	if err != nil {
+		e.err = err
+	}
+	return ev, n, err
+}
+
+func (e *Engine) parse(b []byte) (Event, int, error) {
+	n := 0
+	for {
+		if e.closeRecv {
+			return Event{}, len(b), nil
+		}
+		if !e.inFrame {
+			h, hn, err := frame.ParseHeader(b[n:])
+			if err != nil {
+				return Event{}, n, err
+			}
+			if hn == 0 {
+				return Event{}, n, nil
+			}
+			if err := e.acceptHeader(h); err != nil {
+				return Event{}, n, err
+			}
+			if h.Opcode.IsControl() {
+				end := n + hn + int(h.Length)
+				if end > len(b) {
+					// Control payloads are short: wait until the whole frame is here.
+					return Event{}, n, nil
+				}
+				if err := e.seq.Next(h); err != nil {
+					return Event{}, n, err
+				}
+				ev, err := e.control(h, b[n+hn:end])
+				return ev, end, err
+			}
+			if err := e.seq.Next(h); err != nil {
+				return Event{}, n, err
+			}
+			n += hn
+			e.startFrame(h)
+			if err := e.checkSize(h.Length); err != nil {
+				return Event{}, n, err
+			}
+			if ev, m, ok, err := e.inPlace(b[n:]); ok || err != nil {
+				return ev, n + m, err
+			}
+		}
+		avail := min(e.left, int64(len(b)-n))
+		if avail == 0 && e.left > 0 {
+			return Event{}, n, nil
+		}
+		piece := b[n : n+int(avail)]
+		n += int(avail)
+		ev, done, err := e.payload(piece)
+		if err != nil || done {
+			return ev, n, err
+		}
+	}
+}
+
+func (e *Engine) acceptHeader(h frame.Header) error {
+	if err := h.Check(e.cfg.Role, e.extRsv); err != nil {
+		return err
+	}
+	if h.Length > e.maxFrame {
+		return frame.ErrFrameTooBig
+	}
+	return nil
+}
+
+func (e *Engine) startFrame(h frame.Header) {
+	e.hdr, e.inFrame, e.left, e.maskPos = h, true, h.Length, 0
+	if h.Opcode == frame.OpContinuation {
+		return
+	}
+	e.opcode = h.Opcode
+	e.compressed = h.Rsv&frame.RSV1 != 0 && e.cfg.Extension != nil
+	e.size = 0
+	e.text.Reset()
+	e.msg = e.msg[:0]
+}
+
+// checkSize accounts for a frame of length bytes against the message limit. For a compressed
+// message this bounds the compressed size; the decoded size is bounded while decoding.
+func (e *Engine) checkSize(length int64) error {
+	if length > e.maxMessage-e.size {
+		return ErrMessageTooBig
+	}
+	e.size += length
+	return nil
+}
+
+// validating reports whether the current message's bytes go through the UTF-8 validator as
+// they arrive. Compressed text is validated after decoding.
+func (e *Engine) validating() bool {
+	return e.opcode == frame.OpText && !e.cfg.SkipUTF8Validation && !e.compressed
+}
+
+// inPlace delivers a whole single-frame message straight from the caller's buffer when it is
+// all there: the common case, with no copy.
+func (e *Engine) inPlace(b []byte) (Event, int, bool, error) {
+	h := e.hdr
+	if !h.Fin || h.Opcode == frame.OpContinuation || e.compressed || e.cfg.Stream || int64(len(b)) < h.Length {
+		return Event{}, 0, false, nil
+	}
+	p := b[:h.Length]
+	if h.Masked {
+		frame.Mask(h.Mask, 0, p)
+	}
+	e.inFrame, e.left = false, 0
+	if e.validating() && !utf8.Valid(p) {
+		return Event{}, len(p), true, ErrInvalidUTF8
+	}
+	return Event{Kind: EventMessage, Opcode: h.Opcode, Data: p}, len(p), true, nil
+}
+
+// payload takes the next piece of the current data frame's payload. done reports that ev is
+// an event to return.
+func (e *Engine) payload(p []byte) (ev Event, done bool, err error) {
+	if e.hdr.Masked {
+		e.maskPos = frame.Mask(e.hdr.Mask, e.maskPos, p)
+	}
+	e.left -= int64(len(p))
+	if e.validating() {
+		// Fail fast: the first byte that cannot start or continue a character ends the
+		// connection, even if the rest of the message has not arrived (Autobahn 6.4.*).
+		if _, ok := e.text.Feed(p); !ok {
+			return Event{}, false, ErrInvalidUTF8
+		}
+	}
+	frameDone := e.left == 0
+	if frameDone {
+		e.inFrame = false
+	}
+	last := frameDone && e.hdr.Fin
+	if last && e.validating() && !e.text.Complete() {
+		return Event{}, false, ErrInvalidUTF8
+	}
+	if e.cfg.Stream && !e.compressed {
+		if len(p) == 0 && !last {
+			return Event{}, false, nil
+		}
+		return Event{Kind: EventFragment, Opcode: e.opcode, Data: p, Final: last}, true, nil
+	}
+	e.msg = append(e.msg, p...)
+	if !last {
+		return Event{}, false, nil
+	}
+	if !e.compressed {
+		return Event{Kind: EventMessage, Opcode: e.opcode, Data: e.msg}, true, nil
+	}
+	return e.decode()
+}
+
+func (e *Engine) decode() (Event, bool, error) {
+	out, err := e.cfg.Extension.Decode(e.inflated[:0], e.msg, e.maxMessage)
+	if err != nil {
+		return Event{}, false, err
+	}
+	e.inflated = out
+	if e.opcode == frame.OpText && !e.cfg.SkipUTF8Validation && !utf8.Valid(out) {
+		return Event{}, false, ErrInvalidUTF8
+	}
+	return Event{Kind: EventMessage, Opcode: e.opcode, Data: out}, true, nil
+}
+
+func (e *Engine) control(h frame.Header, p []byte) (Event, error) {
+	if h.Masked {
+		frame.Mask(h.Mask, 0, p)
+	}
+	switch h.Opcode {
+	case frame.OpPing:
+		return Event{Kind: EventPing, Data: p}, nil
+	case frame.OpPong:
+		return Event{Kind: EventPong, Data: p}, nil
+	}
+	code, reason, err := ParseClosePayload(p)
+	if err != nil {
+		return Event{}, err
+	}
+	e.closeRecv = true
+	return Event{Kind: EventClose, Code: code, Data: reason}, nil
+}
