@@ -60,7 +60,9 @@ func feed(cfg Config, stream []byte, chunk int) ([]gotEvent, error) {
 	return got, nil
 }
 
-func msg(op frame.Opcode, s string) gotEvent { return gotEvent{Kind: EventMessage, Opcode: op, Data: s} }
+func msg(op frame.Opcode, s string) gotEvent {
+	return gotEvent{Kind: EventMessage, Opcode: op, Data: s}
+}
 
 func TestEngineParse(t *testing.T) {
 	long := strings.Repeat("x", 70000)
