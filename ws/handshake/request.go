@@ -1,0 +1,253 @@
+package handshake
+
+import (
+	"bufio"
+	"net/http"
+	"strings"
+)
+
+// Canonical header keys as http.CanonicalHeaderKey spells them (note "Websocket").
+const (
+	keyHost       = "Host"
+	keyUpgrade    = "Upgrade"
+	keyConnection = "Connection"
+	keyOrigin     = "Origin"
+	keyKey        = "Sec-Websocket-Key"
+	keyVersion    = "Sec-Websocket-Version"
+	keyProtocol   = "Sec-Websocket-Protocol"
+	keyExtensions = "Sec-Websocket-Extensions"
+	keyAccept     = "Sec-Websocket-Accept"
+)
+
+// Header names as RFC 6455 spells them, for error messages and for writing.
+const (
+	nameKey        = "Sec-WebSocket-Key"
+	nameVersion    = "Sec-WebSocket-Version"
+	nameProtocol   = "Sec-WebSocket-Protocol"
+	nameExtensions = "Sec-WebSocket-Extensions"
+	nameAccept     = "Sec-WebSocket-Accept"
+)
+
+// Request is a client's opening handshake that passed every check of RFC 6455 §4.2.1.
+type Request struct {
+	Method string // always "GET"
+	Target string // the request-target as sent, such as "/chat?x=1"
+	Proto  string // such as "HTTP/1.1"
+	// Host is the authority the client asked for: the Host header, or the authority of an
+	// absolute-form target, which RFC 9112 §3.2.2 says takes precedence.
+	Host string
+	// Origin is the Origin header, "" if absent. Deciding whether to accept it is the
+	// server's policy (RFC 6455 §4.2.2, §10.2), not this package's.
+	Origin     string
+	Key        string      // the Sec-WebSocket-Key value as sent
+	Protocols  []string    // Sec-WebSocket-Protocol offers, in order of preference
+	Extensions []Extension // Sec-WebSocket-Extensions offers, in order
+	// Header holds every header line under its canonical key except Host, which net/http
+	// also moves out of the map, so that ReadRequest and FromHTTP agree.
+	Header http.Header
+}
+
+// ReadRequest reads a client's opening handshake from br and validates it. It consumes
+// exactly the head, up to and including its empty line: bytes the client sent after it, such
+// as a first frame, stay buffered in br for the connection to read.
+//
+// A head that breaks HTTP/1.1 syntax or a rule of RFC 6455 §4.2.1 gives an [*Error] with the
+// status to answer with (see [AppendErrorResponse]). Input ending before the head does gives
+// io.EOF if nothing was read and io.ErrUnexpectedEOF otherwise; other read errors are returned
+// as they are.
+func ReadRequest(br *bufio.Reader, lim Limits) (*Request, error) {
+	head, n, err := readHead(br, lim, true)
+	if err != nil {
+		return nil, err
+	}
+	line, fields, _ := strings.Cut(head, "\r\n")
+	r := new(Request)
+	if err := r.parseRequestLine(line); err != nil {
+		return nil, err
+	}
+	r.Header = parseFields(fields, n)
+	hosts := r.Header[keyHost]
+	delete(r.Header, keyHost)
+	if len(hosts) == 1 {
+		r.Host = hosts[0]
+	}
+	if err := r.validate(len(hosts)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// FromHTTP validates a request that net/http has already read, with the same rules as
+// [ReadRequest], and returns the same result. Header is r.Header itself, not a copy.
+func FromHTTP(r *http.Request) (*Request, error) {
+	req := &Request{
+		Method: r.Method,
+		Target: r.RequestURI,
+		Proto:  r.Proto,
+		Host:   r.Host,
+		Header: r.Header,
+	}
+	if req.Target == "" && r.URL != nil {
+		req.Target = r.URL.RequestURI() // a request built in-process rather than read
+	}
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	hosts := 0
+	if req.Host != "" {
+		hosts = 1 // net/http's server has already refused a repeated Host
+	}
+	if err := req.validate(hosts); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// parseRequestLine splits "GET /chat HTTP/1.1" (RFC 9112 §3): method SP request-target SP
+// HTTP-version, single spaces, nothing else.
+func (r *Request) parseRequestLine(line string) error {
+	method, rest, ok1 := strings.Cut(line, " ")
+	target, proto, ok2 := strings.Cut(rest, " ")
+	if !ok1 || !ok2 || !isToken(method) || target == "" {
+		return newError(http.StatusBadRequest, "", "malformed request line", ErrMalformed)
+	}
+	for i := 0; i < len(target); i++ {
+		if target[i] <= ' ' || target[i] >= 0x7f {
+			return newError(http.StatusBadRequest, "", "malformed request-target", ErrMalformed)
+		}
+	}
+	if _, _, ok := parseHTTPVersion(proto); !ok {
+		return newError(http.StatusBadRequest, "", "malformed HTTP version", ErrMalformed)
+	}
+	r.Method, r.Target, r.Proto = method, target, proto
+	return nil
+}
+
+// validate applies RFC 6455 §4.2.1 in the order a server should report failures: the HTTP
+// framing first, then the headers, Sec-WebSocket-Version before Sec-WebSocket-Key so that an
+// old-draft client learns which version to speak.
+func (r *Request) validate(hosts int) error {
+	major, minor, ok := parseHTTPVersion(r.Proto)
+	if !ok {
+		return newError(http.StatusBadRequest, "", "malformed HTTP version", ErrMalformed)
+	}
+	if major != 1 || minor < 1 {
+		return newError(http.StatusHTTPVersionNotSupported, "", "HTTP/1.1 or later required", ErrBadProto)
+	}
+	if r.Method != http.MethodGet {
+		return newError(http.StatusMethodNotAllowed, "", "method must be GET", ErrBadMethod)
+	}
+	if err := r.checkTarget(); err != nil {
+		return err
+	}
+	if err := checkHost(r.Host, hosts); err != nil {
+		return err
+	}
+	h := r.Header
+	if !hasToken(h[keyUpgrade], "websocket") {
+		return newError(http.StatusBadRequest, keyUpgrade, "no websocket token", ErrBadUpgrade)
+	}
+	if !hasToken(h[keyConnection], "upgrade") {
+		return newError(http.StatusBadRequest, keyConnection, "no Upgrade token", ErrBadConnection)
+	}
+	if err := checkVersion(h[keyVersion]); err != nil {
+		return err
+	}
+	if err := checkKey(h[keyKey]); err != nil {
+		return err
+	}
+	r.Key = h[keyKey][0]
+	switch origins := h[keyOrigin]; len(origins) {
+	case 0:
+	case 1:
+		r.Origin = origins[0]
+	default:
+		// RFC 6454 §7.3: a user agent MUST NOT send more than one Origin; two would leave
+		// the server's origin policy guessing which one counts.
+		return newError(http.StatusBadRequest, "Origin", "repeated", ErrBadOrigin)
+	}
+	var err error
+	if r.Protocols, err = ParseProtocols(h[keyProtocol]); err != nil {
+		return err
+	}
+	if r.Extensions, err = ParseExtensions(h[keyExtensions]); err != nil {
+		return err
+	}
+	return nil
+}
+
+// checkTarget accepts the origin-form "/path?query" and the absolute-form
+// "http(s)://authority/path" that RFC 6455 §4.1 step 3 allows, without a fragment (§3).
+// For the absolute form the authority becomes Host, as RFC 9112 §3.2.2 requires.
+func (r *Request) checkTarget() error {
+	t := r.Target
+	if strings.ContainsRune(t, '#') {
+		return newError(http.StatusBadRequest, "", "fragment in request-target", ErrBadTarget)
+	}
+	if strings.HasPrefix(t, "/") {
+		return nil
+	}
+	var rest string
+	switch {
+	case len(t) > len("http://") && strings.EqualFold(t[:len("http://")], "http://"):
+		rest = t[len("http://"):]
+	case len(t) > len("https://") && strings.EqualFold(t[:len("https://")], "https://"):
+		rest = t[len("https://"):]
+	default:
+		return newError(http.StatusBadRequest, "", "request-target is not a resource name", ErrBadTarget)
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority = rest[:i]
+	}
+	if authority == "" {
+		return newError(http.StatusBadRequest, "", "absolute request-target without host", ErrBadTarget)
+	}
+	r.Host = authority
+	return nil
+}
+
+// checkHost applies RFC 9112 §3.2: exactly one Host, and RFC 6455 §4.2.1 step 2: it names
+// the server's authority, so it cannot be empty.
+func checkHost(host string, count int) error {
+	switch {
+	case count == 0:
+		return newError(http.StatusBadRequest, keyHost, "missing", ErrBadHost)
+	case count > 1:
+		return newError(http.StatusBadRequest, keyHost, "repeated", ErrBadHost)
+	case host == "" || strings.ContainsAny(host, " \t,/"):
+		return newError(http.StatusBadRequest, keyHost, "not an authority", ErrBadHost)
+	}
+	return nil
+}
+
+// checkVersion answers a missing or unknown Sec-WebSocket-Version with 426. RFC 6455 §4.2.1
+// would allow 400 for a missing header, but §4.2.2 says a server that does not understand the
+// client's version MUST answer with a Sec-WebSocket-Version listing its own, and 426 is the
+// status that response goes with; a client old enough to send no version at all (the
+// pre-RFC drafts) is exactly the one that needs to be told "13".
+func checkVersion(values []string) error {
+	switch {
+	case len(values) == 0:
+		return newError(http.StatusUpgradeRequired, nameVersion, "missing", ErrBadVersion)
+	case len(values) > 1:
+		// RFC 6455 §11.3.5: MUST NOT appear more than once in a request.
+		return newError(http.StatusBadRequest, nameVersion, "repeated", ErrBadVersion)
+	case values[0] != "13":
+		return newError(http.StatusUpgradeRequired, nameVersion, "unsupported version", ErrBadVersion)
+	}
+	return nil
+}
+
+// checkKey applies RFC 6455 §4.2.1 step 5 and §11.3.1 (at most one Sec-WebSocket-Key).
+func checkKey(values []string) error {
+	switch {
+	case len(values) == 0:
+		return newError(http.StatusBadRequest, nameKey, "missing", ErrMissingKey)
+	case len(values) > 1:
+		return newError(http.StatusBadRequest, nameKey, "repeated", ErrBadKey)
+	case !isKey(values[0]):
+		return newError(http.StatusBadRequest, nameKey, "not base64 of 16 bytes", ErrBadKey)
+	}
+	return nil
+}
