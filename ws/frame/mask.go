@@ -14,12 +14,30 @@ import "encoding/binary"
 // Masking is its own inverse, so Mask also masks.
 func Mask(key [4]byte, pos int, b []byte) int {
 	pos &= 3
+	if len(b) >= bulkMin {
+		// The bulk routine only takes whole multiples of 4 bytes, so the key position for
+		// the rest is still pos.
+		done := maskBulk(b, rotateKey(key, pos))
+		b = b[done:]
+	}
+	return maskGeneric(key, pos, b)
+}
+
+// rotateKey returns the key as a little-endian word whose first byte is key[pos], so that
+// XORing it into any 4-byte-aligned stretch of the payload starting at key position pos
+// masks that stretch.
+func rotateKey(key [4]byte, pos int) uint32 {
+	k := binary.LittleEndian.Uint32(key[:])
+	return k>>(8*pos) | k<<(32-8*pos)
+}
+
+// maskGeneric is Mask in portable Go: it is the whole masker on architectures without an
+// assembly path, handles the short inputs and tails on amd64, and is the reference the
+// assembly is tested against. pos must be in 0..3.
+func maskGeneric(key [4]byte, pos int, b []byte) int {
 	next := (pos + len(b)) & 3
 	if len(b) >= 8 {
-		// Rotate the key so that its first byte lines up with b[0]; from then on every
-		// 8-byte word of b meets the same 8 key bytes.
-		k := binary.LittleEndian.Uint32(key[:])
-		k = k>>(8*pos) | k<<(32-8*pos)
+		k := rotateKey(key, pos)
 		k64 := uint64(k) | uint64(k)<<32
 		for len(b) >= 32 {
 			v0 := binary.LittleEndian.Uint64(b[0:8]) ^ k64
