@@ -2,19 +2,22 @@
 
 #include "textflag.h"
 
-// Both routines XOR a vector register holding the rotated key, repeated, into the payload.
-// Loads and stores are unaligned (the payload is any subslice), and the count they cover
-// is len(b) rounded down to 16, so the key position of the tail Mask handles in Go is
-// unchanged. Registers: SI walks b, CX counts the bytes left, DX keeps the total.
+// The AVX2 and the SSE2 loop both XOR a vector register holding the rotated key, repeated,
+// into the payload. Loads and stores are unaligned (the payload is any subslice), and the
+// count they cover is len(b) rounded down to 16, so the key position of the tail that Mask
+// handles in Go is unchanged. Registers: SI walks b, CX counts the bytes left.
 
-// func maskAVX2(b []byte, key uint32) int
-TEXT ·maskAVX2(SB), NOSPLIT, $0-40
+// func maskBulk(b []byte, key uint32) int
+TEXT ·maskBulk(SB), NOSPLIT, $0-40
 	MOVQ b_base+0(FP), SI
 	MOVQ b_len+8(FP), CX
 	ANDQ $~15, CX
-	MOVQ CX, DX
+	MOVQ CX, ret+32(FP)
 	MOVL key+24(FP), AX
 	MOVD AX, X0
+	CMPB ·hasAVX2(SB), $0
+	JEQ  sse2
+
 	VPBROADCASTD X0, Y0
 
 avx2Loop128:
@@ -51,17 +54,9 @@ avx2Last16:
 avx2Done:
 	// Leaving dirty upper YMM halves would slow down any SSE code the caller runs next.
 	VZEROUPPER
-	MOVQ DX, ret+32(FP)
 	RET
 
-// func maskSSE2(b []byte, key uint32) int
-TEXT ·maskSSE2(SB), NOSPLIT, $0-40
-	MOVQ   b_base+0(FP), SI
-	MOVQ   b_len+8(FP), CX
-	ANDQ   $~15, CX
-	MOVQ   CX, DX
-	MOVL   key+24(FP), AX
-	MOVD   AX, X0
+sse2:
 	PSHUFD $0, X0, X0
 
 sse2Loop64:
@@ -95,5 +90,4 @@ sse2Loop16:
 	JMP   sse2Loop16
 
 sse2Done:
-	MOVQ DX, ret+32(FP)
 	RET

@@ -163,7 +163,7 @@ func maskAlwaysBulk(key [4]byte, pos int, b []byte) int {
 // is set from where the bulk path starts to win.
 func BenchmarkMaskCrossover(b *testing.B) {
 	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
-	for _, size := range []int{16, 24, 32, 48, 64, 96, 128, 256} {
+	for _, size := range []int{16, 32, 64, 96, 112, 128, 160, 192, 256} {
 		buf := make([]byte, size)
 		b.Run(fmt.Sprintf("%d/generic", size), func(b *testing.B) {
 			b.SetBytes(int64(size))
@@ -187,6 +187,32 @@ func BenchmarkMask(b *testing.B) {
 	for _, size := range []int{16, 128, 1024, 4096, 16384, 65536, 1 << 20} {
 		src := make([]byte, size)
 		dst := make([]byte, size)
+		b.Run(fmt.Sprintf("%d/bronco", size), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				Mask(key, 1, src)
+			}
+		})
+		b.Run(fmt.Sprintf("%d/copy", size), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				copy(dst, src)
+			}
+		})
+	}
+}
+
+// BenchmarkMaskUnaligned is BenchmarkMask on payloads that start 6 bytes into their buffer,
+// as an unmasked payload does behind a 6-byte client frame header in a read buffer. copy
+// reads and writes at the same offset.
+func BenchmarkMaskUnaligned(b *testing.B) {
+	const offset = 6
+	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
+	for _, size := range []int{4096, 65536, 1 << 20} {
+		src := make([]byte, offset+size)[offset:]
+		dst := make([]byte, offset+size)[offset:]
 		b.Run(fmt.Sprintf("%d/bronco", size), func(b *testing.B) {
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
