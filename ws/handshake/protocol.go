@@ -1,5 +1,7 @@
 package handshake
 
+import "strings"
+
 // maxLinearDedup is the list length up to which duplicate subprotocols are found by
 // comparing pairs; longer lists use a map so a hostile header cannot cost quadratic time.
 const maxLinearDedup = 16
@@ -13,7 +15,11 @@ func ParseProtocols(values []string) ([]string, error) {
 	if len(values) == 0 {
 		return nil, nil
 	}
-	var protos []string
+	n := 0
+	for _, v := range values {
+		n += strings.Count(v, ",") + 1 // an upper bound, so the slice is allocated once
+	}
+	protos := make([]string, 0, n)
 	for _, v := range values {
 		for v != "" {
 			var elem string
