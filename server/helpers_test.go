@@ -1,0 +1,183 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bronco-ws/bronco/ws"
+	"github.com/bronco-ws/bronco/ws/frame"
+	"github.com/bronco-ws/bronco/ws/handshake"
+)
+
+// funcHandler is a Handler made of optional functions, recording its terminate reason.
+type funcHandler struct {
+	init      func(c *Conn) Result
+	handle    func(c *Conn, f Frame) Result
+	info      func(c *Conn, info any) Result
+	terminate chan Reason
+}
+
+func (h *funcHandler) WebsocketInit(c *Conn) Result {
+	if h.init == nil {
+		return OK()
+	}
+	return h.init(c)
+}
+
+func (h *funcHandler) WebsocketHandle(c *Conn, f Frame) Result {
+	if h.handle == nil {
+		if f.Op == frame.OpText || f.Op == frame.OpBinary {
+			return Reply(f)
+		}
+		return OK()
+	}
+	return h.handle(c, f)
+}
+
+func (h *funcHandler) WebsocketInfo(c *Conn, info any) Result {
+	if h.info == nil {
+		return OK()
+	}
+	return h.info(c, info)
+}
+
+func (h *funcHandler) Terminate(r Reason) {
+	if h.terminate != nil {
+		h.terminate <- r
+	}
+}
+
+// reasonOf waits for the terminate reason of h.
+func reasonOf(t *testing.T, h *funcHandler) Reason {
+	t.Helper()
+	select {
+	case r := <-h.terminate:
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatal("terminate was not called")
+		return nil
+	}
+}
+
+// start serves init on a loopback listener until the test ends.
+func start(t *testing.T, init InitFunc, opts Options) (*Server, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(init, opts)
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+		if err := <-done; !errors.Is(err, ErrServerClosed) {
+			t.Errorf("Serve returned %v; want ErrServerClosed", err)
+		}
+	})
+	return s, l.Addr().String()
+}
+
+// startHandler serves one handler value for every connection.
+func startHandler(t *testing.T, h *funcHandler, opts Options) string {
+	_, addr := start(t, func(*Upgrade) (Handler, error) { return h, nil }, opts)
+	return addr
+}
+
+func dial(t *testing.T, addr string, protocols ...string) *ws.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := ws.Dial(ctx, "ws://"+addr+"/", ws.Config{}, protocols...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.NetConn().SetDeadline(time.Now().Add(10 * time.Second))
+	t.Cleanup(func() { c.NetConn().Close() })
+	return c
+}
+
+// readClose reads until the server's close frame and returns its code.
+func readClose(t *testing.T, c *ws.Conn) frame.CloseCode {
+	t.Helper()
+	for {
+		_, _, err := c.ReadMessage()
+		var ce *ws.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code
+		}
+		if err != nil {
+			t.Fatalf("reading for a close frame: %v", err)
+		}
+	}
+}
+
+func readText(t *testing.T, c *ws.Conn) string {
+	t.Helper()
+	op, data, err := c.ReadMessage()
+	if err != nil {
+		t.Fatalf("ReadMessage: %v", err)
+	}
+	if op != frame.OpText && op != frame.OpBinary {
+		t.Fatalf("ReadMessage: opcode %v", op)
+	}
+	return string(data)
+}
+
+// rawRequest sends a raw HTTP request and returns the status line and headers.
+func rawRequest(t *testing.T, addr, req string) (string, string) {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := nc.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(nc)
+	status, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading status: %v", err)
+	}
+	var head strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil || line == "\r\n" {
+			break
+		}
+		head.WriteString(line)
+	}
+	return strings.TrimSpace(status), head.String()
+}
+
+func upgradeRequest(extra ...string) string {
+	key, _ := handshake.NewKey()
+	lines := []string{
+		"GET /chat HTTP/1.1", "Host: example.com", "Upgrade: websocket", "Connection: Upgrade",
+		"Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13",
+	}
+	return strings.Join(append(lines, extra...), "\r\n") + "\r\n\r\n"
+}
+
+// waitGoroutines waits until at most n goroutines run, and fails with a dump otherwise.
+func waitGoroutines(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > n {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines left, want at most %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

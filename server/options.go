@@ -1,0 +1,93 @@
+package server
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/bronco-ws/bronco/ws/handshake"
+)
+
+// Default values for the zero fields of Options.
+const (
+	DefaultIdleTimeout      = 60 * time.Second // Cowboy's idle_timeout
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultCloseTimeout     = 5 * time.Second
+	DefaultWriteTimeout     = 30 * time.Second
+	DefaultMailboxSize      = 1024
+	DefaultReadBufferSize   = 16 << 10
+)
+
+// Options configure a Server. They are Cowboy's protocol options: set when the server starts
+// and replaceable while it runs with [Server.SetOptions]; new connections get the new options,
+// running ones keep theirs. The zero value is a safe configuration.
+type Options struct {
+	// Compress enables permessage-deflate for clients that offer it (Cowboy's
+	// websocket_compress, false by default).
+	Compress bool
+
+	// IdleTimeout closes a connection on which nothing arrived for this long
+	// (0: DefaultIdleTimeout; negative: never).
+	IdleTimeout time.Duration
+
+	// MaxFrameSize and MaxMessageSize bound what a client may send (close 1009 beyond);
+	// 0 means the ws package defaults (16 MiB), negative means no limit.
+	MaxFrameSize, MaxMessageSize int64
+
+	// SkipUTF8Validation turns off the check of text frames (Cowboy's validate_utf8 => false).
+	SkipUTF8Validation bool
+
+	// HandshakeTimeout bounds the reading of the upgrade request on a bare listener
+	// (0: DefaultHandshakeTimeout).
+	HandshakeTimeout time.Duration
+
+	// CloseTimeout bounds the wait for the client's close frame after the server sent its
+	// own (0: DefaultCloseTimeout).
+	CloseTimeout time.Duration
+
+	// WriteTimeout bounds each write to the socket, so a client that stops reading cannot
+	// hold a connection forever (0: DefaultWriteTimeout; negative: none).
+	WriteTimeout time.Duration
+
+	// MailboxSize bounds the infos waiting for a connection (0: DefaultMailboxSize).
+	// When the mailbox is full, Pid.Send returns ErrMailboxFull and drops the info.
+	MailboxSize int
+
+	// ReadBufferSize is the size of the buffer each connection reads into
+	// (0: DefaultReadBufferSize). Bigger buffers batch more frames per system call.
+	ReadBufferSize int
+
+	// HeaderLimits bound the upgrade request read on a bare listener.
+	HeaderLimits handshake.Limits
+
+	// CheckOrigin decides whether a request's Origin may open a connection. nil allows a
+	// request without Origin (not a browser) and one whose Origin's host equals Host,
+	// which defeats cross-site WebSocket hijacking; anything else gets 403.
+	CheckOrigin func(r *handshake.Request) bool
+
+	// Logger receives a debug line for every refused handshake (nil: slog.Default()).
+	Logger *slog.Logger
+}
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// normalized returns o with defaults filled in.
+func (o Options) normalized() Options {
+	o.IdleTimeout = orDefault(o.IdleTimeout, DefaultIdleTimeout)
+	o.HandshakeTimeout = orDefault(o.HandshakeTimeout, DefaultHandshakeTimeout)
+	o.CloseTimeout = orDefault(o.CloseTimeout, DefaultCloseTimeout)
+	o.WriteTimeout = orDefault(o.WriteTimeout, DefaultWriteTimeout)
+	o.MailboxSize = orDefault(o.MailboxSize, DefaultMailboxSize)
+	o.ReadBufferSize = max(orDefault(o.ReadBufferSize, DefaultReadBufferSize), 256)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.CheckOrigin == nil {
+		o.CheckOrigin = SameOrigin
+	}
+	return o
+}

@@ -1,0 +1,84 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/bronco-ws/bronco/ws/frame"
+)
+
+// Reason says why a connection ended; it is the argument of Terminate. It is one of
+// ReasonNormal, ReasonRemote, ReasonStop, ReasonTimeout, ReasonCrash, ReasonError and
+// ReasonShutdown, so a handler can switch on its type.
+type Reason interface {
+	isReason()
+	String() string
+}
+
+// ReasonNormal: the connection closed before the upgrade, for example init refused it.
+type ReasonNormal struct{}
+
+// ReasonRemote: the client closed the connection with a close frame. Code is
+// frame.CloseNoStatus when the frame had no code (Cowboy's remote), else the code and the
+// reason it sent (Cowboy's {remote, Code, Payload}).
+type ReasonRemote struct {
+	Code    frame.CloseCode
+	Payload []byte
+}
+
+// ReasonStop: the handler returned Stop or sent a close frame.
+type ReasonStop struct{}
+
+// ReasonTimeout: nothing arrived from the client for the idle timeout.
+type ReasonTimeout struct{}
+
+// ReasonCrash: a callback panicked. The connection was closed with 1011.
+type ReasonCrash struct {
+	Value any    // the value passed to panic
+	Stack []byte // the goroutine's stack at the panic
+}
+
+// ReasonError: the connection failed. Err matches ErrBadEncoding (invalid UTF-8 from the
+// client), ErrBadFrame (a protocol violation), ErrClosed (the socket closed without a close
+// frame) with errors.Is; any other value is the socket error itself.
+type ReasonError struct {
+	Err error
+}
+
+// ReasonShutdown: the server shut down (Server.Shutdown) and closed the connection with 1001.
+// Cowboy has no such reason; it is here so that every connection still gets its terminate.
+type ReasonShutdown struct{}
+
+// The errors of ReasonError.
+var (
+	ErrBadEncoding = errors.New("server: badencoding: text frame is not valid UTF-8")
+	ErrBadFrame    = errors.New("server: badframe: protocol error")
+	ErrClosed      = errors.New("server: closed: socket closed without a close frame")
+)
+
+func (ReasonNormal) isReason()   {}
+func (ReasonRemote) isReason()   {}
+func (ReasonStop) isReason()     {}
+func (ReasonTimeout) isReason()  {}
+func (ReasonCrash) isReason()    {}
+func (ReasonError) isReason()    {}
+func (ReasonShutdown) isReason() {}
+
+func (ReasonNormal) String() string { return "normal" }
+func (r ReasonRemote) String() string {
+	if r.Code == frame.CloseNoStatus {
+		return "remote"
+	}
+	return fmt.Sprintf("{remote, %d, %q}", r.Code, r.Payload)
+}
+func (ReasonStop) String() string     { return "stop" }
+func (ReasonTimeout) String() string  { return "timeout" }
+func (r ReasonCrash) String() string  { return fmt.Sprintf("{crash, %v}", r.Value) }
+func (r ReasonError) String() string  { return fmt.Sprintf("{error, %v}", r.Err) }
+func (ReasonShutdown) String() string { return "shutdown" }
+
+// Unwrap lets errors.Is see through a ReasonError to its error.
+func (r ReasonError) Unwrap() error { return r.Err }
+
+// Error makes ReasonError an error, so errors.Is(reason, ErrClosed) reads naturally.
+func (r ReasonError) Error() string { return r.String() }

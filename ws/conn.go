@@ -1,0 +1,139 @@
+package ws
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/bronco-ws/bronco/ws/frame"
+)
+
+// CloseError is returned by Conn.ReadMessage once the peer's close frame has arrived.
+type CloseError struct {
+	Code   frame.CloseCode
+	Reason string
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("ws: closed by peer: %v %q", e.Code, e.Reason)
+}
+
+// Conn is the thin blocking driver of an Engine over a net.Conn: one goroutine reads
+// messages, any goroutine may write. It answers pings and the close handshake by itself.
+type Conn struct {
+	nc  net.Conn
+	eng *Engine
+
+	rbuf []byte
+	r, w int
+
+	wmu  sync.Mutex
+	wbuf []byte
+
+	// CloseTimeout bounds the wait for the peer's close frame in Close.
+	CloseTimeout time.Duration
+}
+
+// NewConn runs an engine configured by cfg over nc. buffered holds bytes already read from nc
+// after the handshake (they are parsed first).
+func NewConn(nc net.Conn, cfg Config, buffered []byte) *Conn {
+	c := &Conn{nc: nc, eng: NewEngine(cfg), rbuf: make([]byte, max(4096, len(buffered))), CloseTimeout: 5 * time.Second}
+	c.w = copy(c.rbuf, buffered)
+	return c
+}
+
+// NetConn returns the underlying connection.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// ReadMessage returns the next text or binary message. The data is valid until the next call.
+// Pings are answered and pongs dropped. When the peer closes, ReadMessage answers its close
+// frame and returns a *CloseError; a protocol violation makes it send the matching close code
+// and return the violation.
+func (c *Conn) ReadMessage() (frame.Opcode, []byte, error) {
+	for {
+		for c.r < c.w {
+			ev, n, err := c.eng.Parse(c.rbuf[c.r:c.w])
+			c.r += n
+			if err != nil {
+				c.closeAfterError(CloseCodeOf(err))
+				return 0, nil, err
+			}
+			switch ev.Kind {
+			case EventMessage:
+				return ev.Opcode, ev.Data, nil
+			case EventPing:
+				c.write(func(b []byte) []byte { b, _ = c.eng.AppendPong(b, ev.Data); return b })
+				continue
+			case EventPong, EventFragment:
+				continue
+			case EventClose:
+				code, reason := ev.Code, string(ev.Data)
+				c.write(func(b []byte) []byte { return c.eng.AppendCloseReply(b, code) })
+				if c.eng.cfg.Role == frame.RoleServer {
+					c.nc.Close() // RFC 6455 §7.1.1: the server closes TCP first
+				}
+				return 0, nil, &CloseError{Code: code, Reason: reason}
+			}
+			break
+		}
+		if c.r == c.w {
+			c.r, c.w = 0, 0
+		} else if c.w == len(c.rbuf) {
+			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
+			c.r = 0
+		}
+		n, err := c.nc.Read(c.rbuf[c.w:])
+		c.w += n
+		if err != nil && n == 0 {
+			return 0, nil, err
+		}
+	}
+}
+
+// WriteMessage sends a whole text or binary message as one frame.
+func (c *Conn) WriteMessage(op frame.Opcode, data []byte) error {
+	return c.write(func(b []byte) []byte { return c.eng.AppendMessage(b, op, data, true) })
+}
+
+// Ping sends a ping with up to 125 bytes of data.
+func (c *Conn) Ping(data []byte) error {
+	var perr error
+	err := c.write(func(b []byte) []byte { b, perr = c.eng.AppendPing(b, data); return b })
+	return errors.Join(perr, err)
+}
+
+// Close starts the close handshake with code and reason, waits up to CloseTimeout for the
+// peer's close frame, and closes the connection.
+func (c *Conn) Close(code frame.CloseCode, reason string) error {
+	var cerr error
+	err := c.write(func(b []byte) []byte { b, cerr = c.eng.AppendClose(b, code, reason); return b })
+	if cerr == nil && err == nil && !c.eng.CloseReceived() {
+		c.nc.SetReadDeadline(time.Now().Add(c.CloseTimeout))
+		for {
+			_, _, rerr := c.ReadMessage()
+			if rerr != nil {
+				break
+			}
+		}
+	}
+	return errors.Join(cerr, err, c.nc.Close())
+}
+
+func (c *Conn) closeAfterError(code frame.CloseCode) {
+	c.write(func(b []byte) []byte { b, _ = c.eng.AppendClose(b, code, ""); return b })
+	c.nc.Close()
+}
+
+// write encodes under the write lock and sends the bytes with one write.
+func (c *Conn) write(encode func([]byte) []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wbuf = encode(c.wbuf[:0])
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	_, err := c.nc.Write(c.wbuf)
+	return err
+}
