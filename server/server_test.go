@@ -47,7 +47,7 @@ func TestTerminateReasons(t *testing.T) {
 		name     string
 		handle   func(c *Conn, f Frame) Result
 		send     func(t *testing.T, nc net.Conn) // raw client bytes after the upgrade
-		wantCode frame.CloseCode                  // close code the client receives; 0: none expected
+		wantCode frame.CloseCode                 // close code the client receives; 0: none expected
 		want     Reason
 	}{
 		{
@@ -395,7 +395,11 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
-type clientCloser struct{ c interface{ ReadMessage() (frame.Opcode, []byte, error) } }
+type clientCloser struct {
+	c interface {
+		ReadMessage() (frame.Opcode, []byte, error)
+	}
+}
 
 func (cc *clientCloser) readClose() frame.CloseCode {
 	for {
