@@ -203,6 +203,10 @@ func (r *Request) checkTarget() error {
 	if authority == "" {
 		return newError(http.StatusBadRequest, "", "absolute request-target without host", ErrBadTarget)
 	}
+	if strings.ContainsRune(authority, '@') {
+		// RFC 9110 §4.2.4: a recipient SHOULD treat userinfo in an http(s) URI as an error.
+		return newError(http.StatusBadRequest, "", "userinfo in request-target", ErrBadTarget)
+	}
 	r.Host = authority
 	return nil
 }
@@ -211,11 +215,12 @@ func (r *Request) checkTarget() error {
 // the server's authority, so it cannot be empty.
 func checkHost(host string, count int) error {
 	switch {
-	case count == 0:
-		return newError(http.StatusBadRequest, keyHost, "missing", ErrBadHost)
 	case count > 1:
 		return newError(http.StatusBadRequest, keyHost, "repeated", ErrBadHost)
-	case host == "" || strings.ContainsAny(host, " \t,/"):
+	case count == 0 || host == "":
+		// One reason for both: net/http hands FromHTTP an empty Host either way.
+		return newError(http.StatusBadRequest, keyHost, "missing or empty", ErrBadHost)
+	case strings.ContainsAny(host, " \t,/"):
 		return newError(http.StatusBadRequest, keyHost, "not an authority", ErrBadHost)
 	}
 	return nil

@@ -88,6 +88,11 @@ var requestTests = []requestTest{
 		wantErr: bad(400, "", "ErrBadTarget"),
 	},
 	{
+		name:    "RFC 9110 §4.2.4: userinfo in an absolute target is an error",
+		in:      exampleWithLine("GET http://user@server.example.com/chat HTTP/1.1", nil),
+		wantErr: bad(400, "", "ErrBadTarget"),
+	},
+	{
 		name:    "RFC 6455 §3: fragment identifiers MUST NOT be used",
 		in:      exampleWithLine("GET /chat#top HTTP/1.1", nil),
 		wantErr: bad(400, "", "ErrBadTarget"),
