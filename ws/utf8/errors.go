@@ -8,11 +8,11 @@ import (
 // Reasons a text message is not valid UTF-8. Both reach the caller wrapped in an [*Error],
 // so errors.Is(err, ErrInvalid) and errors.As(err, &e) both work.
 var (
-	// ErrInvalid means a byte that can neither start nor continue a character of RFC 3629 §4:
+	// ErrInvalid reports a byte that can neither start nor continue a character of RFC 3629 §4:
 	// a lone continuation byte, an overlong form, a surrogate, a value above U+10FFFF, or one of
 	// the bytes C0, C1, F5–FF.
 	ErrInvalid = errors.New("utf8: invalid UTF-8 byte")
-	// ErrIncomplete means the message ended inside a multi-byte character.
+	// ErrIncomplete reports a message that ended inside a multi-byte character.
 	ErrIncomplete = errors.New("utf8: message ends inside a UTF-8 character")
 )
 
@@ -31,6 +31,8 @@ type Error struct {
 	Err error
 }
 
+// Error returns the reason with the offset, for example
+// "utf8: invalid UTF-8 byte at offset 12".
 func (e *Error) Error() string {
 	return e.Err.Error() + " at offset " + strconv.FormatInt(e.Offset, 10)
 }

@@ -77,8 +77,8 @@ func wholePrefix(p []byte) int {
 	return len(p)
 }
 
-// loadShort reads the last one to three bytes of a message as a little-endian word, padded
-// with zeros.
+// loadShort reads the one to three bytes left at the end of a piece as a little-endian
+// word, padded with zeros.
 func loadShort(q []byte) uint32 {
 	var w uint32
 	for k := len(q) - 1; k >= 0; k-- {
