@@ -1,0 +1,44 @@
+package server
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/bronco-ws/bronco/ws/frame"
+)
+
+// TestManyConnectionsNoLeak opens 5 000 connections at once (10 000 descriptors with both
+// ends in this process, under the 20 000 per-process cap of our machines), closes them, and
+// checks that every server goroutine is gone and every terminate ran.
+func TestManyConnectionsNoLeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 5 000 connections")
+	}
+	const n = 5000
+	terminated := make(chan Reason, n)
+	addr := startHandler(t, &funcHandler{terminate: terminated}, Options{})
+	serving := runtime.NumGoroutine()
+	var clients []interface{ Close(frame.CloseCode, string) error }
+	for i := range n {
+		c := dial(t, addr)
+		if i%1000 == 0 {
+			c.WriteMessage(frame.OpText, []byte("ping"))
+			if got := readText(t, c); got != "ping" {
+				t.Fatalf("connection %d echoed %q", i, got)
+			}
+		}
+		clients = append(clients, c)
+	}
+	if got := runtime.NumGoroutine() - serving; got > n+10 {
+		t.Errorf("%d goroutines for %d connections; want one each", got, n)
+	}
+	for _, c := range clients {
+		c.Close(frame.CloseNormal, "")
+	}
+	for range n {
+		if _, ok := (<-terminated).(ReasonRemote); !ok {
+			t.Fatal("a connection ended for another reason than the client's close")
+		}
+	}
+	waitGoroutines(t, serving)
+}
