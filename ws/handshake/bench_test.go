@@ -75,3 +75,39 @@ func BenchmarkAppendResponse(b *testing.B) {
 		buf = handshake.AppendResponse(buf[:0], req, resp)
 	}
 }
+
+// TestAllocs guards the allocation counts the benchmarks report. ReadRequest's budget for the
+// browser request: the head string, the Request, the shared value slice, the header map
+// (four allocations for fourteen names in Go 1.26's maps), the subprotocol slice, and the
+// extension and parameter slices, plus what canonicalizing lowercase names would add (none here).
+func TestAllocs(t *testing.T) {
+	src := strings.NewReader(browserRequest)
+	br := bufio.NewReader(src)
+	req, err := handshake.ReadRequest(br, handshake.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 0, 512)
+	resp := handshake.Response{Protocol: "chat", Extensions: []handshake.Extension{{Name: "permessage-deflate"}}}
+	tests := []struct {
+		name string
+		max  float64
+		fn   func()
+	}{
+		{"ReadRequest", 14, func() {
+			src.Reset(browserRequest)
+			br.Reset(src)
+			if _, err := handshake.ReadRequest(br, handshake.Limits{}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"AppendResponse", 0, func() { buf = handshake.AppendResponse(buf[:0], req, resp) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := testing.AllocsPerRun(100, tt.fn); got > tt.max {
+				t.Errorf("%s: %v allocations, want at most %v", tt.name, got, tt.max)
+			}
+		})
+	}
+}

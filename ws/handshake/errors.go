@@ -67,7 +67,7 @@ type Error struct {
 	// Status is the HTTP status a server should answer with; in errors from [ReadResponse]
 	// it is the status the server sent instead; 0 when there is none.
 	Status int
-	// Header is the canonical-looking name of the header at fault, "" if none.
+	// Header is the name of the header at fault, "" if the fault is not in one header.
 	Header string
 	// Reason says what is wrong, in a few words suitable for a response body.
 	Reason string

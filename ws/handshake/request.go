@@ -78,7 +78,8 @@ func ReadRequest(br *bufio.Reader, lim Limits) (*Request, error) {
 }
 
 // FromHTTP validates a request that net/http has already read, with the same rules as
-// [ReadRequest], and returns the same result. Header is r.Header itself, not a copy.
+// [ReadRequest], and returns the same result. Header is r.Header itself, not a copy; net/http's
+// server has already moved Host out of it and refused a missing or repeated Host.
 func FromHTTP(r *http.Request) (*Request, error) {
 	req := &Request{
 		Method: r.Method,
