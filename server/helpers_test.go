@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"runtime"
 	"strings"
@@ -180,4 +181,33 @@ func waitGoroutines(t *testing.T, n int) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// rawRequestThenRead sends req (which may carry frames after the request) and checks that
+// an unmasked text frame with want comes back after the 101 response.
+func rawRequestThenRead(t *testing.T, addr, req, want string) (string, string) {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	nc.Write([]byte(req))
+	br := bufio.NewReader(nc)
+	status, _ := br.ReadString('\n')
+	var head strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil || line == "\r\n" {
+			break
+		}
+		head.WriteString(line)
+	}
+	wantFrame := frame.AppendFrame(nil, frame.Header{Fin: true, Opcode: frame.OpText}, []byte(want))
+	got := make([]byte, len(wantFrame))
+	if _, err := io.ReadFull(br, got); err != nil || string(got) != string(wantFrame) {
+		t.Errorf("after the 101: %x, %v; want %x", got, err, wantFrame)
+	}
+	return strings.TrimSpace(status), head.String()
 }
