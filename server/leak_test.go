@@ -18,7 +18,9 @@ func TestManyConnectionsNoLeak(t *testing.T) {
 	terminated := make(chan Reason, n)
 	addr := startHandler(t, &funcHandler{terminate: terminated}, Options{})
 	serving := runtime.NumGoroutine()
-	var clients []interface{ Close(frame.CloseCode, string) error }
+	var clients []interface {
+		Close(frame.CloseCode, string) error
+	}
 	for i := range n {
 		c := dial(t, addr)
 		if i%1000 == 0 {
