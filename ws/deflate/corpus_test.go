@@ -180,16 +180,16 @@ func stdInflate(payload, dict []byte) ([]byte, error) {
 	return out.Bytes(), err
 }
 
-// bitWriter writes a DEFLATE bit stream by hand for tests, independently of
+// handBits writes a DEFLATE bit stream by hand for tests, independently of
 // the encoder's own writer.
-type bitWriter struct {
+type handBits struct {
 	out   []byte
 	acc   uint64
 	nbits uint
 }
 
 // bits writes the n low bits of v, least significant first (RFC 1951 §3.1.1).
-func (w *bitWriter) bits(v uint64, n uint) {
+func (w *handBits) bits(v uint64, n uint) {
 	for i := uint(0); i < n; i++ {
 		w.acc |= ((v >> i) & 1) << w.nbits
 		w.nbits++
@@ -201,13 +201,13 @@ func (w *bitWriter) bits(v uint64, n uint) {
 }
 
 // code writes an n-bit Huffman code, most significant bit first.
-func (w *bitWriter) code(c uint64, n uint) {
+func (w *handBits) code(c uint64, n uint) {
 	for i := int(n) - 1; i >= 0; i-- {
 		w.bits((c>>uint(i))&1, 1)
 	}
 }
 
-func (w *bitWriter) bytes() []byte {
+func (w *handBits) bytes() []byte {
 	if w.nbits > 0 {
 		return append(w.out, byte(w.acc))
 	}
@@ -218,7 +218,7 @@ func (w *bitWriter) bytes() []byte {
 // followed by matches of 258 bytes at distance 1: it inflates to about
 // size bytes from 13 bits per 258 bytes of output.
 func bombPayload(size int64) []byte {
-	var w bitWriter
+	var w handBits
 	w.bits(0, 1)        // BFINAL 0
 	w.bits(1, 2)        // BTYPE 01, fixed Huffman codes
 	w.code(0x30+'a', 8) // literal 'a'

@@ -28,10 +28,10 @@ type Decoder struct {
 }
 
 // NewDecoder returns a Decoder for a peer that compresses with a window of
-// 2^windowBits bytes, clamped to 8..15, keeping history across messages
-// when contextTakeover is set.
+// 2^windowBits bytes (0 means 15; other values are clamped to 8..15),
+// keeping history across messages when contextTakeover is set.
 func NewDecoder(windowBits int, contextTakeover bool) *Decoder {
-	return &Decoder{windowBits: clampBits(windowBits), takeover: contextTakeover}
+	return &Decoder{windowBits: windowBitsOrMax(windowBits), takeover: contextTakeover}
 }
 
 // AppendDecompress appends to dst the message inflated from payload, the

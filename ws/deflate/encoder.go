@@ -1,0 +1,357 @@
+package deflate
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"sync"
+)
+
+// Encoder compresses the messages of one direction of one connection with
+// LZ77 over a window of 2^windowBits bytes and Huffman coding (RFC 1951).
+//
+// It never emits a back-reference farther than 2^windowBits bytes, which
+// compress/flate cannot promise for windows under 32 KiB, and its window
+// of 8 bits is a true 256-byte window (zlib quietly uses 9 for 8). Under
+// context takeover the window carries over from message to message; without
+// it the Encoder holds nothing between messages and borrows its working
+// memory from a pool. An Encoder is not safe for concurrent use.
+type Encoder struct {
+	windowBits int
+	takeover   bool
+	params     levelParams
+	st         *encState // held between messages only under context takeover
+	saved      []byte    // the window, kept by Release under context takeover
+}
+
+// NewEncoder returns an Encoder for a window of 2^windowBits bytes (0 means
+// 15; other values are clamped to 8..15) at the given level (0 means
+// DefaultLevel; out-of-range values are clamped to BestSpeed..BestCompression),
+// keeping the window across messages when contextTakeover is set.
+func NewEncoder(windowBits, level int, contextTakeover bool) *Encoder {
+	return &Encoder{
+		windowBits: windowBitsOrMax(windowBits),
+		takeover:   contextTakeover,
+		params:     paramsFor(level),
+	}
+}
+
+// AppendCompress appends msg compressed as RFC 7692 §7.2.1 says: DEFLATE
+// blocks ending in an empty stored block, without the final 00 00 ff ff.
+// The result is the payload of a message whose first frame has RSV1 set.
+// An empty msg compresses to the single byte 0x00.
+func (e *Encoder) AppendCompress(dst, msg []byte) []byte {
+	s := e.acquire()
+	s.blk.bw = bitWriter{out: dst}
+	for {
+		if len(s.buf) == cap(s.buf) {
+			s.flush()
+			s.slide()
+		}
+		n := copy(s.buf[len(s.buf):cap(s.buf)], msg)
+		s.buf = s.buf[:len(s.buf)+n]
+		msg = msg[n:]
+		final := len(msg) == 0
+		limit := len(s.buf)
+		if !final {
+			// Keep a match's worth of lookahead for the next round.
+			limit -= maxMatch
+		}
+		s.compress(limit, &e.params)
+		if final {
+			break
+		}
+	}
+	s.flush()
+	// The empty stored block's header, padded to a byte; its LEN and NLEN
+	// are the 00 00 ff ff that RFC 7692 §7.2.1 removes.
+	s.blk.bw.writeBits(0, 3)
+	s.blk.bw.alignToByte()
+	dst = s.blk.bw.out
+	s.blk.bw.out = nil
+	if !e.takeover {
+		statePools[e.windowBits-MinWindowBits].Put(s)
+	}
+	return dst
+}
+
+// Release frees what the Encoder can rebuild, for a connection going idle.
+// Under context takeover it keeps only the window, at most 2^windowBits
+// bytes of history; the next AppendCompress rebuilds the rest. Without
+// context takeover there is nothing to keep.
+func (e *Encoder) Release() {
+	s := e.st
+	if s == nil {
+		return
+	}
+	keep := min(len(s.buf), 1<<e.windowBits)
+	e.saved = append([]byte(nil), s.buf[len(s.buf)-keep:]...)
+	e.st = nil
+	statePools[e.windowBits-MinWindowBits].Put(s)
+}
+
+// acquire returns working state holding the window the next message may
+// refer back into.
+func (e *Encoder) acquire() *encState {
+	if e.st != nil {
+		return e.st
+	}
+	s := statePools[e.windowBits-MinWindowBits].Get().(*encState)
+	s.reset()
+	if e.takeover {
+		// Rebuilding after Release: the saved window goes back in front,
+		// and the hash chains pick it up on the first search.
+		s.buf = append(s.buf, e.saved...)
+		s.pos, s.blockStart = len(s.buf), len(s.buf)
+		e.saved = nil
+		e.st = s
+	}
+	return s
+}
+
+// levelParams tune the match search. The figures follow zlib's table.
+type levelParams struct {
+	good  int // a match this long already: search a quarter of the chain
+	lazy  int // try a lazy match only below this length; 0 means greedy
+	nice  int // stop searching at a match this long
+	chain int // hash-chain candidates examined per position; 0 finds no matches
+}
+
+var levels = [...]levelParams{
+	1: {good: 4, lazy: 0, nice: 8, chain: 4},
+	2: {good: 4, lazy: 0, nice: 16, chain: 8},
+	3: {good: 4, lazy: 0, nice: 32, chain: 32},
+	4: {good: 4, lazy: 4, nice: 16, chain: 16},
+	5: {good: 8, lazy: 16, nice: 32, chain: 32},
+	6: {good: 8, lazy: 16, nice: 128, chain: 128},
+	7: {good: 8, lazy: 32, nice: 128, chain: 256},
+	8: {good: 32, lazy: 128, nice: 258, chain: 1024},
+	9: {good: 32, lazy: 258, nice: 258, chain: 4096},
+}
+
+func paramsFor(level int) levelParams {
+	switch {
+	case level == HuffmanOnly:
+		return levelParams{}
+	case level == 0:
+		level = DefaultLevel
+	}
+	return levels[min(max(level, BestSpeed), BestCompression)]
+}
+
+func windowBitsOrMax(bits int) int {
+	if bits == 0 {
+		return MaxWindowBits
+	}
+	return clampBits(bits)
+}
+
+const (
+	// chunkSize is how much input the buffer takes beyond the window.
+	chunkSize = 32 << 10
+	// maxBlockTokens bounds a block so that its Huffman codes stay fitted
+	// to the data they code.
+	maxBlockTokens = 1 << 14
+	// hashMul spreads four bytes over the hash table (a prime near 2^32/φ).
+	hashMul = 0x9e3779b1
+)
+
+// encState is an Encoder's working memory: the buffer holding the window
+// and the input being encoded, the hash chains over it, and the pending
+// block. Positions are stored as abs = index + base, so that sliding the
+// buffer or starting afresh moves base instead of rewriting the tables.
+type encState struct {
+	windowBits int
+	buf        []byte  // window, then input; cap is window + chunkSize
+	head       []int32 // newest abs position per hash
+	prev       []int32 // older abs position with the same hash, by abs mod window
+	hashShift  uint
+	base       int32
+	hashed     int // positions below are in the hash chains
+	pos        int // next position to encode
+	blockStart int // first position of the pending block
+	tokens     []token
+	blk        blockWriter
+}
+
+var statePools [MaxWindowBits - MinWindowBits + 1]sync.Pool
+
+func init() {
+	for i := range statePools {
+		bits := MinWindowBits + i
+		statePools[i].New = func() any { return newEncState(bits) }
+	}
+}
+
+func newEncState(windowBits int) *encState {
+	hashBits := min(max(windowBits, 10), 14)
+	return &encState{
+		windowBits: windowBits,
+		buf:        make([]byte, 0, 1<<windowBits+chunkSize),
+		head:       make([]int32, 1<<hashBits),
+		prev:       make([]int32, 1<<windowBits),
+		hashShift:  uint(32 - hashBits),
+		base:       1,
+		tokens:     make([]token, 0, maxBlockTokens+maxMatch+1),
+	}
+}
+
+// reset forgets the window. Moving base past every stored position makes
+// all of them invalid without clearing the tables.
+func (s *encState) reset() {
+	s.base += int32(len(s.buf)) + 1
+	if s.base > 1<<30 {
+		s.rebase()
+	}
+	s.buf = s.buf[:0]
+	s.pos, s.hashed, s.blockStart = 0, 0, 0
+	s.tokens = s.tokens[:0]
+}
+
+// rebase clears the tables before abs positions could overflow; positions
+// still in the buffer are hashed again on the next search.
+func (s *encState) rebase() {
+	clear(s.head)
+	clear(s.prev)
+	s.base = 1
+	s.hashed = 0
+}
+
+// slide drops input older than the window from the front of the buffer.
+// The pending block must have been flushed.
+func (s *encState) slide() {
+	delta := s.pos - 1<<s.windowBits
+	if delta <= 0 {
+		return
+	}
+	copy(s.buf, s.buf[delta:])
+	s.buf = s.buf[:len(s.buf)-delta]
+	s.pos -= delta
+	s.blockStart = s.pos
+	s.hashed = max(s.hashed-delta, 0)
+	s.base += int32(delta)
+	if s.base > 1<<30 {
+		s.rebase()
+	}
+}
+
+// flush writes the pending tokens as a block.
+func (s *encState) flush() {
+	s.blk.writeBlock(s.tokens, s.buf[s.blockStart:s.pos])
+	s.tokens = s.tokens[:0]
+	s.blockStart = s.pos
+}
+
+// compress encodes positions from s.pos up to limit (a final match may run
+// past it), flushing a block whenever the token buffer fills.
+func (s *encState) compress(limit int, lv *levelParams) {
+	p := s.pos
+	for p < limit {
+		if len(s.tokens) >= maxBlockTokens {
+			s.pos = p
+			s.flush()
+		}
+		length, dist := s.search(p, lv, 0)
+		// Lazy matching: a longer match starting one byte later is worth
+		// a literal now.
+		for lv.lazy > 0 && length >= minMatch && length < lv.lazy && p+1 < limit {
+			next, nextDist := s.search(p+1, lv, length)
+			if next <= length {
+				break
+			}
+			s.tokens = append(s.tokens, literalToken(s.buf[p]))
+			p++
+			length, dist = next, nextDist
+		}
+		if length >= minMatch {
+			s.tokens = append(s.tokens, matchToken(length, dist))
+			p += length
+		} else {
+			s.tokens = append(s.tokens, literalToken(s.buf[p]))
+			p++
+		}
+	}
+	s.pos = p
+}
+
+func (s *encState) hash(p int) uint32 {
+	return (binary.LittleEndian.Uint32(s.buf[p:]) * hashMul) >> s.hashShift
+}
+
+// insert adds position p, which has four bytes after it, to the chains and
+// returns the previous head of its chain.
+func (s *encState) insert(p int) int32 {
+	h := s.hash(p)
+	abs := int32(p) + s.base
+	cand := s.head[h]
+	s.prev[abs&int32(len(s.prev)-1)] = cand
+	s.head[h] = abs
+	return cand
+}
+
+// search inserts every position up to q into the chains and returns the
+// longest match at q within the window, or 0 if none reaches minMatch.
+// A match no longer than have is not worth the search effort of a good one.
+func (s *encState) search(q int, lv *levelParams, have int) (length, dist int) {
+	end := min(q, len(s.buf)-minMatch+1)
+	for p := s.hashed; p < end; p++ {
+		s.insert(p)
+	}
+	s.hashed = max(s.hashed, end)
+	if q+minMatch > len(s.buf) {
+		return 0, 0
+	}
+	cand := s.insert(q)
+	s.hashed = q + 1
+	chain := lv.chain
+	if chain == 0 {
+		return 0, 0
+	}
+	if have >= lv.good {
+		chain >>= 2
+	}
+
+	target := s.buf[q:min(q+maxMatch, len(s.buf))]
+	abs := int32(q) + s.base
+	window := int32(1) << s.windowBits
+	best, bestDist := minMatch-1, 0
+	for ; chain > 0; chain-- {
+		d := abs - cand
+		ci := int(cand - s.base)
+		if d <= 0 || d > window || ci < 0 {
+			break
+		}
+		if s.buf[ci+best] == target[best] {
+			if l := matchLen(s.buf[ci:], target); l > best {
+				best, bestDist = l, int(d)
+				if l >= lv.nice || l == len(target) {
+					break
+				}
+			}
+		}
+		next := s.prev[cand&int32(len(s.prev)-1)]
+		if next >= cand {
+			break
+		}
+		cand = next
+	}
+	if best < minMatch {
+		return 0, 0
+	}
+	return best, bestDist
+}
+
+// matchLen returns how many leading bytes of b equal those of a; a is at
+// least as long as b.
+func matchLen(a, b []byte) int {
+	n := 0
+	for len(b)-n >= 8 {
+		if x := binary.LittleEndian.Uint64(a[n:]) ^ binary.LittleEndian.Uint64(b[n:]); x != 0 {
+			return n + bits.TrailingZeros64(x)>>3
+		}
+		n += 8
+	}
+	for n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
