@@ -353,7 +353,10 @@ func (c *Conn) flush() {
 		c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
 	}
 	_, err := c.nc.Write(c.wbuf)
-	c.wbuf = c.wbuf[:0]
+	// The write buffer goes back to the pool after every flush: an idle connection holds
+	// only its read buffer, and a busy one takes the same buffer back from the per-P cache.
+	c.srv.putBuf(c.wbuf)
+	c.wbuf = nil
 	if err != nil {
 		c.setReason(ReasonError{Err: err})
 		c.done = true

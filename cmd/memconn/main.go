@@ -1,0 +1,111 @@
+// Command memconn measures the server's memory per idle WebSocket connection: it starts a
+// bronco echo server in a child process, opens N connections to it over loopback, sends one
+// message on each, and reports the child's RSS and Go heap growth divided by N, with the
+// handler either plain or hibernating after each message.
+//
+//	go run ./cmd/memconn -n 10000 -hibernate=false
+//	go run ./cmd/memconn -n 10000 -hibernate=true
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	n := flag.Int("n", 10000, "connections to open (two descriptors each across both processes)")
+	hibernate := flag.Bool("hibernate", false, "the handler hibernates after every message")
+	serve := flag.Bool("serve", false, "internal: run as the measured server process")
+	flag.Parse()
+	if *serve {
+		runServer(*hibernate)
+		return
+	}
+	if err := measure(*n, *hibernate); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// measure runs the server child, opens the connections and prints the per-connection costs.
+func measure(n int, hibernate bool) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(self, "-serve", "-hibernate="+strconv.FormatBool(hibernate))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Process.Kill()
+	out := bufio.NewScanner(stdout)
+	if !out.Scan() {
+		return fmt.Errorf("server did not start")
+	}
+	addr := out.Text()
+	stats := func() (heap, goroutines int64, err error) {
+		fmt.Fprintln(stdin, "stats")
+		if !out.Scan() {
+			return 0, 0, fmt.Errorf("server died")
+		}
+		_, err = fmt.Sscan(out.Text(), &heap, &goroutines)
+		return heap, goroutines, err
+	}
+	heap0, _, err := stats()
+	if err != nil {
+		return err
+	}
+	rss0, err := rss(cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	conns, err := openConns(addr, n)
+	if err != nil {
+		return err
+	}
+	opened := time.Since(start)
+	time.Sleep(500 * time.Millisecond) // let every connection reach its blocking read
+	heap1, gs, err := stats()
+	if err != nil {
+		return err
+	}
+	rss1, err := rss(cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	mode := "plain"
+	if hibernate {
+		mode = "hibernated"
+	}
+	fmt.Printf("| %s | %d | %.0f | %.0f | %d | %v |\n", mode, n,
+		float64(rss1-rss0)/float64(n), float64(heap1-heap0)/float64(n), gs, opened.Round(time.Millisecond))
+	for _, c := range conns {
+		c.Close()
+	}
+	return nil
+}
+
+// rss reads a process's resident set size in bytes from /proc.
+func rss(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
