@@ -34,6 +34,10 @@ type Conn struct {
 
 	// CloseTimeout bounds the wait for the peer's close frame in Close.
 	CloseTimeout time.Duration
+
+	// ReadTimeout, when positive, bounds each wait for bytes in ReadMessage; WriteTimeout
+	// bounds each write. Zero leaves the net.Conn's own deadlines alone.
+	ReadTimeout, WriteTimeout time.Duration
 }
 
 // NewConn runs an engine configured by cfg over nc. buffered holds bytes already read from nc
@@ -84,6 +88,9 @@ func (c *Conn) ReadMessage() (frame.Opcode, []byte, error) {
 			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
 			c.r = 0
 		}
+		if c.ReadTimeout > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(c.ReadTimeout))
+		}
 		n, err := c.nc.Read(c.rbuf[c.w:])
 		c.w += n
 		if err != nil && n == 0 {
@@ -133,6 +140,9 @@ func (c *Conn) write(encode func([]byte) []byte) error {
 	c.wbuf = encode(c.wbuf[:0])
 	if len(c.wbuf) == 0 {
 		return nil
+	}
+	if c.WriteTimeout > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(c.WriteTimeout))
 	}
 	_, err := c.nc.Write(c.wbuf)
 	return err

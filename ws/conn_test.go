@@ -1,0 +1,110 @@
+package ws
+
+import (
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/bronco-ws/bronco/ws/frame"
+	"github.com/google/go-cmp/cmp"
+)
+
+// tcpPair returns two ends of a loopback TCP connection: unlike net.Pipe, the kernel
+// buffers writes, as a real peer's socket does.
+func tcpPair(t *testing.T) (net.Conn, net.Conn) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	a, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b
+}
+
+// pipePair returns a client and a server Conn over loopback TCP.
+func pipePair(t *testing.T) (client, server *Conn) {
+	a, b := tcpPair(t)
+	deadline := time.Now().Add(5 * time.Second)
+	a.SetDeadline(deadline)
+	b.SetDeadline(deadline)
+	return NewConn(a, Config{Role: frame.RoleClient}, nil), NewConn(b, Config{}, nil)
+}
+
+func TestConnEchoPingClose(t *testing.T) {
+	client, server := pipePair(t)
+	type msg struct {
+		Op   frame.Opcode
+		Data string
+	}
+	serverGot := make(chan []msg, 1)
+	serverErr := make(chan error, 1)
+	go func() {
+		var got []msg
+		for {
+			op, data, err := server.ReadMessage()
+			if err != nil {
+				serverGot <- got
+				serverErr <- err
+				return
+			}
+			got = append(got, msg{op, string(data)})
+			server.WriteMessage(op, data)
+		}
+	}()
+	if err := client.Ping([]byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	client.WriteMessage(frame.OpText, []byte("one"))
+	client.WriteMessage(frame.OpBinary, []byte{0, 1})
+	var echoed []msg
+	for range 2 {
+		op, data, err := client.ReadMessage() // the pong is consumed on the way
+		if err != nil {
+			t.Fatal(err)
+		}
+		echoed = append(echoed, msg{op, string(data)})
+	}
+	want := []msg{{frame.OpText, "one"}, {frame.OpBinary, "\x00\x01"}}
+	if diff := cmp.Diff(want, echoed); diff != "" {
+		t.Errorf("echo (-want +got):\n%s", diff)
+	}
+	// RFC 6455 §7.1.2: the client starts the close; the server echoes the code and closes.
+	if err := client.Close(frame.CloseGoingAway, "done"); err != nil && !errors.Is(err, net.ErrClosed) {
+		t.Logf("client close: %v", err)
+	}
+	if diff := cmp.Diff(want, <-serverGot); diff != "" {
+		t.Errorf("server received (-want +got):\n%s", diff)
+	}
+	var ce *CloseError
+	if err := <-serverErr; !errors.As(err, &ce) || ce.Code != frame.CloseGoingAway || ce.Reason != "done" {
+		t.Errorf("server's ReadMessage ended with %v; want CloseError 1001 \"done\"", err)
+	}
+}
+
+// TestConnProtocolError: a violation makes the reader send the matching close code (§7.4.1).
+func TestConnProtocolError(t *testing.T) {
+	a, b := tcpPair(t)
+	a.SetDeadline(time.Now().Add(5 * time.Second))
+	server := NewConn(b, Config{}, nil)
+	go a.Write(frame.AppendFrame(nil, frame.Header{Fin: true, Opcode: frame.OpText}, []byte("unmasked")))
+	errc := make(chan error, 1)
+	go func() { _, _, err := server.ReadMessage(); errc <- err }()
+	buf := make([]byte, 16)
+	n, _ := a.Read(buf)
+	code, _, err := ParseClosePayload(buf[2:n])
+	if err != nil || code != frame.CloseProtocolError {
+		t.Errorf("close frame % x: code %v, %v; want 1002", buf[:n], code, err)
+	}
+	if err := <-errc; !errors.Is(err, frame.ErrUnmasked) {
+		t.Errorf("ReadMessage error %v; want ErrUnmasked", err)
+	}
+}
