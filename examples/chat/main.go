@@ -1,0 +1,82 @@
+// Command chat is a chat room: every message a browser sends is broadcast to every connected
+// browser through infos (Pid.Send), the way an Erlang room process would. It serves its own
+// page at / and the WebSocket endpoint at /ws, on net/http.
+//
+//	go run ./examples/chat -addr 127.0.0.1:8080
+package main
+
+import (
+	_ "embed"
+	"flag"
+	"log"
+	"net/http"
+	"sync"
+
+	"github.com/bronco-ws/bronco/server"
+	"github.com/bronco-ws/bronco/ws/frame"
+)
+
+//go:embed index.html
+var page []byte
+
+// room holds the Pid of every member. Members join in websocket_init and leave in terminate.
+type room struct {
+	mu      sync.Mutex
+	members map[*member]server.Pid
+}
+
+func (r *room) broadcast(text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, pid := range r.members {
+		// A member whose mailbox is full misses this line rather than slowing the room.
+		pid.Send(text)
+	}
+}
+
+// member is one connection's handler and state.
+type member struct {
+	room *room
+}
+
+func (m *member) WebsocketInit(c *server.Conn) server.Result {
+	m.room.mu.Lock()
+	m.room.members[m] = c.Self()
+	m.room.mu.Unlock()
+	return server.Reply(server.Text([]byte("welcome")))
+}
+
+func (m *member) WebsocketHandle(_ *server.Conn, f server.Frame) server.Result {
+	if f.Op == frame.OpText {
+		m.room.broadcast(string(f.Data)) // copied: f.Data is only valid during the call
+	}
+	return server.OK()
+}
+
+func (m *member) WebsocketInfo(_ *server.Conn, info any) server.Result {
+	if text, ok := info.(string); ok {
+		return server.Reply(server.Text([]byte(text)))
+	}
+	return server.OK()
+}
+
+func (m *member) Terminate(server.Reason) {
+	m.room.mu.Lock()
+	delete(m.room.members, m)
+	m.room.mu.Unlock()
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	flag.Parse()
+	r := &room{members: map[*member]server.Pid{}}
+	ws := server.New(func(*server.Upgrade) (server.Handler, error) { return &member{room: r}, nil }, server.Options{})
+	mux := http.NewServeMux()
+	mux.Handle("/ws", ws)
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	})
+	log.Printf("chat on http://%s/", *addr)
+	log.Fatal(http.ListenAndServe(*addr, mux))
+}
