@@ -24,5 +24,7 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) ./ws/...
 
+# Docker when a daemon answers, else a cached local wstest; UPDATE=1 rewrites
+# autobahn/expected-results.json from the run.
 autobahn:
-	bash autobahn/run.sh
+	UPDATE='$(UPDATE)' bash autobahn/run.sh

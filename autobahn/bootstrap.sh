@@ -53,7 +53,13 @@ mkdir -p "$cache"
 # Leftovers of runs that were killed before their rename; a live build is never this old.
 find "$cache" -maxdepth 1 -name '.partial-*' -mmin +120 -exec rm -rf {} + 2>/dev/null || true
 tmp=$(mktemp -d "$cache/.partial-$key.XXXXXX")
+chmod 755 "$tmp" # mktemp makes it private; the finished install is for every user
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# stderr goes through tee below; when a Ctrl-C kills tee too, bash's own "Terminated" notice
+# must not kill bash with SIGPIPE before the EXIT trap has removed the partial install.
+trap '' PIPE
 started=$(date +%s)
 log "building wstest into $final (log: $final/bootstrap.log)"
 exec 3>&2 2> >(tee "$tmp/bootstrap.log" >&3)
