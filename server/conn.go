@@ -254,6 +254,11 @@ func (c *Conn) fail(err error) {
 	}
 	c.setReason(ReasonError{Err: errors.Join(reason, err)})
 	c.closeWith(code)
+	if c.eng.CloseReceived() {
+		// The violation was in the client's close frame: both closes are exchanged, and
+		// the server closes TCP first (RFC 6455 §7.1.1) instead of waiting for another.
+		c.done = true
+	}
 }
 
 // startClose sends our close frame with code, recording why.

@@ -412,3 +412,36 @@ func (cc *clientCloser) readClose() frame.CloseCode {
 		}
 	}
 }
+
+// TestBadCloseFrameClosesTCP: a close frame that breaks §5.5.1 or §7.4 still ends the
+// client's side of the handshake, so the server answers 1002 and closes TCP at once
+// (RFC 6455 §7.1.1), without waiting for a second close (Autobahn 7.3.2, 7.5.1, 7.9.*).
+func TestBadCloseFrameClosesTCP(t *testing.T) {
+	for _, tt := range []struct {
+		payload string
+		code    byte // low byte of the close code: 1002 (0xea) or 1007 (0xef)
+	}{{"\x03", 0xea}, {"\x03\xe8\xff", 0xef}, {"\x03\xed", 0xea}} {
+		payload := tt.payload
+		h := newHandler()
+		c := dial(t, startHandler(t, h, Options{CloseTimeout: time.Minute}))
+		nc := c.NetConn()
+		nc.Write(clientFrame(frame.OpClose, []byte(payload)))
+		start := time.Now()
+		buf := make([]byte, 64)
+		var got []byte
+		for {
+			n, err := nc.Read(buf)
+			got = append(got, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		if time.Since(start) > 2*time.Second {
+			t.Errorf("close payload %x: TCP closed after %v", payload, time.Since(start))
+		}
+		if len(got) < 4 || got[0] != 0x88 || got[2] != 0x03 || got[3] != tt.code {
+			t.Errorf("close payload %x: server sent % x; want close 0x03%x", payload, got, tt.code)
+		}
+		reasonOf(t, h)
+	}
+}

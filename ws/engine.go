@@ -275,10 +275,12 @@ func (e *Engine) control(h frame.Header, p []byte) (Event, error) {
 	case frame.OpPong:
 		return Event{Kind: EventPong, Data: p}, nil
 	}
+	// The peer has sent its close even when the frame is malformed: it will send nothing
+	// more, so the connection must not wait for another close frame.
+	e.closeRecv = true
 	code, reason, err := ParseClosePayload(p)
 	if err != nil {
 		return Event{}, err
 	}
-	e.closeRecv = true
 	return Event{Kind: EventClose, Code: code, Data: reason}, nil
 }
