@@ -136,11 +136,19 @@ func readText(t *testing.T, c *ws.Conn) string {
 // rawRequest sends a raw HTTP request and returns the status line and headers.
 func rawRequest(t *testing.T, addr, req string) (string, string) {
 	t.Helper()
+	status, head, _ := sendRaw(t, addr, req)
+	return status, head
+}
+
+// sendRaw sends req (which may carry frames after the request) and returns the response's
+// status line and headers, and a reader positioned after them.
+func sendRaw(t *testing.T, addr, req string) (string, string, *bufio.Reader) {
+	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
+	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(5 * time.Second))
 	if _, err := nc.Write([]byte(req)); err != nil {
 		t.Fatal(err)
@@ -158,7 +166,7 @@ func rawRequest(t *testing.T, addr, req string) (string, string) {
 		}
 		head.WriteString(line)
 	}
-	return strings.TrimSpace(status), head.String()
+	return strings.TrimSpace(status), head.String(), br
 }
 
 func upgradeRequest(extra ...string) string {
@@ -187,27 +195,11 @@ func waitGoroutines(t *testing.T, n int) {
 // an unmasked text frame with want comes back after the 101 response.
 func rawRequestThenRead(t *testing.T, addr, req, want string) (string, string) {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(5 * time.Second))
-	nc.Write([]byte(req))
-	br := bufio.NewReader(nc)
-	status, _ := br.ReadString('\n')
-	var head strings.Builder
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil || line == "\r\n" {
-			break
-		}
-		head.WriteString(line)
-	}
+	status, head, br := sendRaw(t, addr, req)
 	wantFrame := frame.AppendFrame(nil, frame.Header{Fin: true, Opcode: frame.OpText}, []byte(want))
 	got := make([]byte, len(wantFrame))
 	if _, err := io.ReadFull(br, got); err != nil || string(got) != string(wantFrame) {
 		t.Errorf("after the 101: %x, %v; want %x", got, err, wantFrame)
 	}
-	return strings.TrimSpace(status), head.String()
+	return status, head
 }

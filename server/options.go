@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/bronco-ws/bronco/ws/deflate"
+
 	"github.com/bronco-ws/bronco/ws/handshake"
 )
 
@@ -24,6 +26,11 @@ type Options struct {
 	// Compress enables permessage-deflate for clients that offer it (Cowboy's
 	// websocket_compress, false by default).
 	Compress bool
+
+	// Deflate tunes permessage-deflate when Compress is on: level, threshold, the window
+	// sizes and context takeover the server asks for. The zero value accepts every
+	// parameter a client may request (RFC 7692 §7.1).
+	Deflate deflate.Config
 
 	// IdleTimeout closes a connection on which nothing arrived for this long
 	// (0: DefaultIdleTimeout; negative: never).

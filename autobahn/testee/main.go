@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/bronco-ws/bronco/server"
+	"github.com/bronco-ws/bronco/ws/deflate"
 	"github.com/bronco-ws/bronco/ws/frame"
 )
 
@@ -29,10 +30,12 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:9001", "address to listen on (loopback)")
 	mode := flag.String("mode", "raw", "raw: bare listener through ws/handshake; http: mounted on net/http")
 	compress := flag.Bool("compress", true, "offer permessage-deflate to clients that ask")
+	level := flag.Int("level", deflate.BestSpeed, "compression level, 1 (fastest) to 9")
 	flag.Parse()
 
 	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return echo{}, nil }, server.Options{
 		Compress:       *compress,
+		Deflate:        deflate.Config{Level: *level},
 		MaxFrameSize:   64 << 20, // Autobahn 9.* sends messages up to 16 MiB
 		MaxMessageSize: 64 << 20,
 		CheckOrigin:    server.AnyOrigin,
