@@ -29,9 +29,11 @@ type Conn struct {
 	mb       mailbox
 
 	rbuf  []byte
+	rbox  *bufBox  // the pool's holder of rbuf, nil while sleeping
 	r, w  int      // rbuf[r:w] holds bytes read but not yet parsed
 	small [64]byte // what a hibernating connection reads into
 	wbuf  []byte
+	wbox  *bufBox
 	infos []any // spare slice for mailbox.take
 
 	lastRead time.Time
@@ -360,8 +362,8 @@ func (c *Conn) flush() {
 	_, err := c.nc.Write(c.wbuf)
 	// The write buffer goes back to the pool after every flush: an idle connection holds
 	// only its read buffer, and a busy one takes the same buffer back from the per-P cache.
-	c.srv.putBuf(c.wbuf)
-	c.wbuf = nil
+	c.srv.putBuf(c.wbox, c.wbuf)
+	c.wbox, c.wbuf = nil, nil
 	if err != nil {
 		c.setReason(ReasonError{Err: err})
 		c.done = true
@@ -371,7 +373,8 @@ func (c *Conn) flush() {
 // out returns the write buffer, taking one from the pool after hibernation.
 func (c *Conn) out() []byte {
 	if c.wbuf == nil {
-		c.wbuf = c.srv.getBuf(c.opts.ReadBufferSize)[:0]
+		c.wbox = c.srv.getBuf(c.opts.ReadBufferSize)
+		c.wbuf = c.wbox.b[:0]
 	}
 	return c.wbuf
 }
@@ -379,7 +382,8 @@ func (c *Conn) out() []byte {
 // grab takes a read buffer after hibernation.
 func (c *Conn) grab() {
 	if c.rbuf == nil {
-		c.rbuf = c.srv.getBuf(c.opts.ReadBufferSize)
+		c.rbox = c.srv.getBuf(c.opts.ReadBufferSize)
+		c.rbuf = c.rbox.b
 		c.sleeping = false
 	}
 }
@@ -390,9 +394,9 @@ func (c *Conn) sleep() {
 	if c.r != c.w {
 		return // a partial frame is waiting for its end
 	}
-	c.srv.putBuf(c.rbuf)
-	c.srv.putBuf(c.wbuf)
-	c.rbuf, c.wbuf, c.infos = nil, nil, nil
+	c.srv.putBuf(c.rbox, c.rbuf)
+	c.srv.putBuf(c.wbox, c.wbuf)
+	c.rbuf, c.wbuf, c.rbox, c.wbox, c.infos = nil, nil, nil, nil, nil
 	c.r, c.w = 0, 0
 	c.eng.Release()
 	c.sleeping = true
@@ -413,9 +417,9 @@ func (c *Conn) finish() {
 		}()
 	}
 	c.nc.Close()
-	c.srv.putBuf(c.rbuf)
-	c.srv.putBuf(c.wbuf)
-	c.rbuf, c.wbuf = nil, nil
+	c.srv.putBuf(c.rbox, c.rbuf)
+	c.srv.putBuf(c.wbox, c.wbuf)
+	c.rbuf, c.wbuf, c.rbox, c.wbox = nil, nil, nil, nil
 	c.srv.remove(c)
 }
 

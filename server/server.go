@@ -30,7 +30,7 @@ type Server struct {
 	closed    bool
 	idle      chan struct{} // closed when the last connection ends after Shutdown
 
-	bufs    sync.Pool // *[]byte read and write buffers
+	bufs    sync.Pool // *bufBox read and write buffers
 	readers sync.Pool // *bufio.Reader for handshakes on a bare listener
 }
 
@@ -340,20 +340,26 @@ func (s *Server) isClosed() bool {
 	return s.closed
 }
 
-// getBuf returns a buffer of length size from the pool.
-func (s *Server) getBuf(size int) []byte {
-	if p, ok := s.bufs.Get().(*[]byte); ok && cap(*p) >= size {
-		return (*p)[:size]
+// bufBox holds a pooled buffer. Pooling the holder, not the slice, keeps Put from
+// allocating a slice header every time.
+type bufBox struct{ b []byte }
+
+// getBuf returns a holder whose buffer has length size.
+func (s *Server) getBuf(size int) *bufBox {
+	if box, ok := s.bufs.Get().(*bufBox); ok && cap(box.b) >= size {
+		box.b = box.b[:size]
+		return box
 	}
-	return make([]byte, size)
+	return &bufBox{b: make([]byte, size)}
 }
 
-func (s *Server) putBuf(b []byte) {
-	if cap(b) == 0 || cap(b) > 1<<20 {
+// putBuf gives back b, which came from box (and may have grown since).
+func (s *Server) putBuf(box *bufBox, b []byte) {
+	if box == nil || cap(b) > 1<<20 {
 		return // never pool what an unusually large reply grew
 	}
-	b = b[:0]
-	s.bufs.Put(&b)
+	box.b = b[:0]
+	s.bufs.Put(box)
 }
 
 func (s *Server) getReader(nc net.Conn) *bufio.Reader {
