@@ -5,6 +5,10 @@
 //
 //	go run ./cmd/memconn -n 10000 -hibernate=false
 //	go run ./cmd/memconn -n 10000 -hibernate=true
+//	go run ./cmd/memconn -n 10000 -compress -hibernate=true
+//
+// It prints one markdown table row: mode, connections, RSS and Go heap+stacks per
+// connection in bytes, server goroutines, and the time the connections took to open.
 package main
 
 import (
@@ -22,24 +26,25 @@ import (
 func main() {
 	n := flag.Int("n", 10000, "connections to open (two descriptors each across both processes)")
 	hibernate := flag.Bool("hibernate", false, "the handler hibernates after every message")
+	compress := flag.Bool("compress", false, "negotiate permessage-deflate (context takeover both ways); the echo goes back compressed")
 	serve := flag.Bool("serve", false, "internal: run as the measured server process")
 	flag.Parse()
 	if *serve {
-		runServer(*hibernate)
+		runServer(*hibernate, *compress)
 		return
 	}
-	if err := measure(*n, *hibernate); err != nil {
+	if err := measure(*n, *hibernate, *compress); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // measure runs the server child, opens the connections and prints the per-connection costs.
-func measure(n int, hibernate bool) error {
+func measure(n int, hibernate, compress bool) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, "-serve", "-hibernate="+strconv.FormatBool(hibernate))
+	cmd := exec.Command(self, "-serve", "-hibernate="+strconv.FormatBool(hibernate), "-compress="+strconv.FormatBool(compress))
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
@@ -69,7 +74,7 @@ func measure(n int, hibernate bool) error {
 		return err
 	}
 	start := time.Now()
-	conns, err := openConns(addr, n)
+	conns, err := openConns(addr, n, compress)
 	if err != nil {
 		return err
 	}
@@ -86,6 +91,9 @@ func measure(n int, hibernate bool) error {
 	mode := "plain"
 	if hibernate {
 		mode = "hibernated"
+	}
+	if compress {
+		mode += ", permessage-deflate"
 	}
 	fmt.Printf("| %s | %d | %.0f | %.0f | %d | %v |\n", mode, n,
 		float64(rss1-rss0)/float64(n), float64(heap1-heap0)/float64(n), gs, opened.Round(time.Millisecond))

@@ -26,8 +26,8 @@ func (echo) WebsocketInfo(*server.Conn, any) server.Result { return server.OK() 
 
 // runServer serves on loopback, prints its address, then answers each "stats" line on stdin
 // with the live heap (after a full collection) and the goroutine count.
-func runServer(hibernate bool) {
-	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return echo{hibernate}, nil }, server.Options{})
+func runServer(hibernate, compress bool) {
+	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return echo{hibernate}, nil }, server.Options{Compress: compress})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
