@@ -225,7 +225,7 @@ func (c *Conn) send(f Frame) {
 	var err error
 	switch f.Op {
 	case frame.OpText, frame.OpBinary:
-		c.wbuf = c.eng.AppendMessage(c.out(), f.Op, f.Data, c.compress)
+		c.wbuf = c.eng.AppendMessage(c.out(), f.Op, f.Data, c.compress && !f.Uncompressed)
 	case frame.OpPing:
 		c.wbuf, err = c.eng.AppendPing(c.out(), f.Data)
 	case frame.OpPong:

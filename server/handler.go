@@ -44,6 +44,10 @@ type Frame struct {
 	Op   frame.Opcode
 	Data []byte          // the payload; for close frames, the reason
 	Code frame.CloseCode // close frames only: frame.CloseNoStatus for a bare close
+
+	// Uncompressed sends this text or binary frame without permessage-deflate even when the
+	// connection compresses (a per-message {deflate, false}).
+	Uncompressed bool
 }
 
 // Text returns a text frame.
