@@ -1,0 +1,43 @@
+package main
+
+import (
+	"net"
+	"net/http"
+
+	"github.com/bronco-ws/bronco/server"
+	"github.com/bronco-ws/bronco/ws/deflate"
+	"github.com/bronco-ws/bronco/ws/frame"
+)
+
+// broncoEcho replies with every data frame it gets: the reply is encoded before the read
+// buffer is reused, so echoing f.Data costs no copy.
+type broncoEcho struct{ hibernate bool }
+
+func (e broncoEcho) WebsocketHandle(_ *server.Conn, f server.Frame) server.Result {
+	if f.Op != frame.OpText && f.Op != frame.OpBinary {
+		return server.OK()
+	}
+	r := server.Reply(f)
+	if e.hibernate {
+		r = r.Hibernate()
+	}
+	return r
+}
+
+func (broncoEcho) WebsocketInfo(*server.Conn, any) server.Result { return server.OK() }
+
+func newBronco(c config) *server.Server {
+	h := broncoEcho{hibernate: c.hibernate}
+	return server.New(func(*server.Upgrade) (server.Handler, error) { return h, nil }, server.Options{
+		Compress:       c.compress,
+		Deflate:        deflate.Config{Level: deflate.BestSpeed},
+		MaxFrameSize:   maxMessage,
+		MaxMessageSize: maxMessage,
+	})
+}
+
+// serveBroncoRaw is bronco's bare-listener mode: its own handshake parser, no net/http.
+func serveBroncoRaw(l net.Listener, c config) error { return newBronco(c).Serve(l) }
+
+// serveBroncoHTTP mounts the same server on net/http, as an application with other routes would.
+func serveBroncoHTTP(l net.Listener, c config) error { return http.Serve(l, newBronco(c)) }

@@ -1,0 +1,161 @@
+// Command peers is the load generator and referee of bronco's peer benchmark: it starts one
+// echo server per library (cmd/echo) pinned to one core, drives it from this process (meant
+// to be pinned to another core) over loopback with raw-socket clients, reads the server's
+// CPU time and memory from /proc, repeats every cell and prints the medians as one markdown
+// table with each library's ratio to bronco.
+//
+//	go build -o bin/ ./cmd/...
+//	taskset -c 1 env GOMAXPROCS=1 bin/peers -echo bin/echo -json results.json
+//
+// Every loop is bounded in time; nothing leaves loopback.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"strings"
+	"time"
+)
+
+// libs in table order; the first is the reference of every ratio.
+var allLibs = []string{"bronco", "bronco-http", "gorilla", "gws", "gobwas", "coder"}
+
+// plainCells and the same with deflate make the throughput matrix of the issue.
+var plainCells = []cell{
+	{conns: 1, inflight: 1, size: 16},
+	{conns: 100, inflight: 8, size: 1024},
+	{conns: 1000, inflight: 1, size: 1024},
+	{conns: 10, inflight: 16, size: 64 << 10},
+}
+
+type settings struct {
+	echo, cpu       string
+	libs            []string
+	warm, dur       time.Duration
+	reps, idleConns int
+	log             io.Writer
+}
+
+func main() {
+	var s settings
+	flag.StringVar(&s.echo, "echo", "bin/echo", "path to the echo server binary")
+	flag.StringVar(&s.cpu, "server-cpu", "0", "CPU list for taskset to pin the servers to (empty: no pinning)")
+	libs := flag.String("libs", strings.Join(allLibs, ","), "libraries to run, comma-separated; the first is the reference")
+	flag.DurationVar(&s.warm, "warm", 500*time.Millisecond, "warm-up before each measured window")
+	flag.DurationVar(&s.dur, "dur", 3*time.Second, "measured window of each cell")
+	flag.IntVar(&s.reps, "reps", 3, "repetitions of every cell (the median is reported)")
+	flag.IntVar(&s.idleConns, "idle", 10000, "connections for the idle-memory cells")
+	quick := flag.Bool("quick", false, "smoke run: 1 s cells, one repetition, 2000 idle connections")
+	jsonOut := flag.String("json", "", "write the medians as JSON to this file (for cmd/chart)")
+	mdOut := flag.String("md", "", "also write the markdown table to this file")
+	logPath := flag.String("serverlog", os.DevNull, "file for the servers' standard error")
+	flag.Parse()
+	s.libs = strings.Split(*libs, ",")
+	if *quick {
+		s.warm, s.dur, s.reps, s.idleConns = 300*time.Millisecond, time.Second, 1, 2000
+	}
+	lf, err := os.Create(*logPath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer lf.Close()
+	s.log = lf
+
+	start := time.Now()
+	loadBefore = loadAverage()
+	settingsLine = fmt.Sprintf("%v cells after %v warm-up, %d repetitions (median), %d idle connections, servers on CPU %q, GOMAXPROCS=1",
+		s.dur, s.warm, s.reps, s.idleConns, s.cpu)
+	res := newResults(s.libs)
+	for rep := range s.reps {
+		for _, lib := range s.libs {
+			progress("rep %d/%d %s: throughput", rep+1, s.reps, lib)
+			runThroughputSet(s, res, lib)
+			progress("rep %d/%d %s: idle memory", rep+1, s.reps, lib)
+			runMemorySet(s, res, lib)
+		}
+	}
+	rep := res.report(machineInfo(s.echo, start))
+	table := rep.markdown()
+	fmt.Print(table)
+	if *mdOut != "" {
+		if err := os.WriteFile(*mdOut, []byte(table), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if *jsonOut != "" {
+		if err := rep.writeJSON(*jsonOut); err != nil {
+			log.Fatal(err)
+		}
+	}
+	progress("done in %v", time.Since(start).Round(time.Second))
+}
+
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+// runThroughputSet runs every throughput cell, plain then deflate, and the handshake cell
+// against fresh server processes of lib.
+func runThroughputSet(s settings, res *results, lib string) {
+	for _, compress := range []bool{false, true} {
+		srv, err := startServer(s.echo, lib, s.cpu, compress, false, s.log)
+		if err != nil {
+			res.fail(lib, err)
+			return
+		}
+		for _, c := range plainCells {
+			c.compress = compress
+			r, err := runCell(srv, c, s.warm, s.dur)
+			if err != nil {
+				res.fail(lib, fmt.Errorf("%v: %w", c, err))
+				continue
+			}
+			res.addCell(lib, c, r)
+		}
+		if !compress {
+			h, err := runHandshakes(srv, s.warm, s.dur)
+			if err != nil {
+				res.fail(lib, fmt.Errorf("handshakes: %w", err))
+			} else {
+				res.add(keyHandshakes, lib, h.perSec)
+				res.add(keyHandshakeCPU, lib, micros(h.cpuPerOne))
+			}
+		}
+		srv.stop()
+	}
+}
+
+// runMemorySet measures idle connections on a fresh server, and hibernated ones where the
+// library has hibernation (bronco).
+func runMemorySet(s settings, res *results, lib string) {
+	modes := []bool{false}
+	if strings.HasPrefix(lib, "bronco") {
+		modes = append(modes, true)
+	}
+	for _, hibernate := range modes {
+		srv, err := startServer(s.echo, lib, s.cpu, false, hibernate, s.log)
+		if err != nil {
+			res.fail(lib, err)
+			return
+		}
+		m, err := runMemory(srv, s.idleConns, time.Second)
+		srv.stop()
+		if err != nil {
+			res.fail(lib, fmt.Errorf("idle memory: %w", err))
+			continue
+		}
+		if hibernate {
+			res.add(keyRSSHibernated, lib, m.rssPerConn/1024)
+			res.add(keyHeapHibernated, lib, m.heapPerConn/1024)
+		} else {
+			res.add(keyRSS, lib, m.rssPerConn/1024)
+			res.add(keyHeap, lib, m.heapPerConn/1024)
+			res.add(keyGoroutines, lib, m.goroutinesPerConn)
+		}
+	}
+}
+
+func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
