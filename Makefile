@@ -5,7 +5,7 @@ FUZZTIME ?= 30s
 BENCH    ?= .
 COUNT    ?= 1
 
-.PHONY: test vet fuzz bench autobahn
+.PHONY: test vet fuzz bench autobahn bench-peers
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -28,3 +28,12 @@ bench:
 # autobahn/expected-results.json from the run.
 autobahn:
 	UPDATE='$(UPDATE)' bash autobahn/run.sh
+
+# bronco beside gorilla, gws, gobwas and coder (bench/, its own module): servers on CPU 0,
+# the load generator on CPU 1, about 15 minutes; QUICK=1 for a smoke run of about 2 minutes.
+# Writes bench/results.{md,json} and bench/chart.png. Not part of `make test` or CI.
+bench-peers:
+	cd bench && $(GO) build -o bin/ ./cmd/... && \
+	taskset -c 1 env GOMAXPROCS=1 bin/peers -echo bin/echo $(if $(QUICK),-quick) \
+		-json results.json -md results.md -serverlog bin/servers.log && \
+	bin/chart -in results.json -out chart.png

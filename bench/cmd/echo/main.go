@@ -18,6 +18,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strings"
 )
@@ -45,6 +46,8 @@ func main() {
 	lib := flag.String("lib", "bronco", "library: "+strings.Join(libNames(), ", "))
 	compress := flag.Bool("compress", false, "negotiate permessage-deflate (level 1) with clients that offer it")
 	hibernate := flag.Bool("hibernate", false, "bronco only: the handler hibernates after every message")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here, stopped when standard input closes")
+	heapProfile := flag.String("heapprofile", "", "write a heap profile here when standard input closes")
 	versions := flag.Bool("versions", false, "print the Go version and every library's module version, then exit")
 	flag.Parse()
 	if *versions {
@@ -59,13 +62,32 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+	}
 	go func() { log.Fatal(serve(l, config{compress: *compress, hibernate: *hibernate})) }()
 	fmt.Println(l.Addr())
 	answerStats()
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if *heapProfile != "" {
+		f, err := os.Create(*heapProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
+	os.Exit(0)
 }
 
-// answerStats replies to each "stats" line until standard input closes, then exits: the
-// parent closing the pipe is the stop signal.
+// answerStats replies to each "stats" line until standard input closes: the parent closing
+// the pipe is the stop signal.
 func answerStats() {
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
@@ -75,7 +97,6 @@ func answerStats() {
 		runtime.ReadMemStats(&ms)
 		fmt.Println(ms.HeapInuse+ms.StackInuse, runtime.NumGoroutine())
 	}
-	os.Exit(0)
 }
 
 func libNames() []string {

@@ -52,7 +52,11 @@ func main() {
 	jsonOut := flag.String("json", "", "write the medians as JSON to this file (for cmd/chart)")
 	mdOut := flag.String("md", "", "also write the markdown table to this file")
 	logPath := flag.String("serverlog", os.DevNull, "file for the servers' standard error")
+	serverArgs := flag.String("serverargs", "", "extra flags for every echo server, space-separated (e.g. -cpuprofile=cpu.pprof)")
+	cells := flag.String("cells", "", "run only the throughput cell with this exact name (and skip memory and upgrades)")
 	flag.Parse()
+	extraServerArgs = strings.Fields(*serverArgs)
+	onlyCells = *cells
 	s.libs = strings.Split(*libs, ",")
 	if *quick {
 		s.warm, s.dur, s.reps, s.idleConns = 300*time.Millisecond, time.Second, 1, 2000
@@ -73,8 +77,10 @@ func main() {
 		for _, lib := range s.libs {
 			progress("rep %d/%d %s: throughput", rep+1, s.reps, lib)
 			runThroughputSet(s, res, lib)
-			progress("rep %d/%d %s: idle memory", rep+1, s.reps, lib)
-			runMemorySet(s, res, lib)
+			if onlyCells == "" {
+				progress("rep %d/%d %s: idle memory", rep+1, s.reps, lib)
+				runMemorySet(s, res, lib)
+			}
 		}
 	}
 	rep := res.report(machineInfo(s.echo, start))
@@ -101,6 +107,9 @@ func progress(format string, args ...any) {
 // against fresh server processes of lib.
 func runThroughputSet(s settings, res *results, lib string) {
 	for _, compress := range []bool{false, true} {
+		if onlyCells != "" && compress != strings.Contains(onlyCells, "deflate") {
+			continue // a profiled run starts only the server its cell needs
+		}
 		srv, err := startServer(s.echo, lib, s.cpu, compress, false, s.log)
 		if err != nil {
 			res.fail(lib, err)
@@ -108,6 +117,9 @@ func runThroughputSet(s settings, res *results, lib string) {
 		}
 		for _, c := range plainCells {
 			c.compress = compress
+			if onlyCells != "" && c.String() != onlyCells {
+				continue
+			}
 			r, err := runCell(srv, c, s.warm, s.dur)
 			if err != nil {
 				res.fail(lib, fmt.Errorf("%v: %w", c, err))
@@ -115,7 +127,7 @@ func runThroughputSet(s settings, res *results, lib string) {
 			}
 			res.addCell(lib, c, r)
 		}
-		if !compress {
+		if !compress && onlyCells == "" {
 			h, err := runHandshakes(srv, s.warm, s.dur)
 			if err != nil {
 				res.fail(lib, fmt.Errorf("handshakes: %w", err))
@@ -157,5 +169,8 @@ func runMemorySet(s settings, res *results, lib string) {
 		}
 	}
 }
+
+// onlyCells narrows a run to some throughput cells (-cells), for profiling.
+var onlyCells string
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

@@ -16,6 +16,9 @@ import (
 // at 100 on every architecture Go supports.
 const clockTicks = 100
 
+// extraServerArgs go to every echo server (-serverargs), e.g. its profiling flags.
+var extraServerArgs []string
+
 var errServerDied = errors.New("peers: echo server exited")
 
 // serverProc is one echo server child, pinned to its own core.
@@ -30,6 +33,7 @@ type serverProc struct {
 // and waits for its address.
 func startServer(bin, lib, cpu string, compress, hibernate bool, logw io.Writer) (*serverProc, error) {
 	args := []string{bin, "-lib", lib, "-compress=" + strconv.FormatBool(compress), "-hibernate=" + strconv.FormatBool(hibernate)}
+	args = append(args, extraServerArgs...)
 	if cpu != "" {
 		args = append([]string{"taskset", "-c", cpu}, args...)
 	}
