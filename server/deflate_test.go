@@ -1,10 +1,14 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/deflate"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
@@ -88,5 +92,31 @@ func TestPermessageDeflate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDialerCompression: ws.Dialer negotiates permessage-deflate with the server (both roles
+// of RFC 7692 §7) and messages in both directions survive compression with context takeover
+// and small windows.
+func TestDialerCompression(t *testing.T) {
+	addr := startHandler(t, newHandler(), Options{Compress: true, Deflate: deflate.Config{Threshold: -1}})
+	d := ws.Dialer{Compress: true, Deflate: deflate.Config{ServerMaxWindowBits: 9, ClientMaxWindowBits: 8, Threshold: -1}}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, res, err := d.Dial(ctx, "ws://"+addr+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.NetConn().Close()
+	c.ReadTimeout = 5 * time.Second
+	if len(res.Extensions) != 1 || res.Extensions[0].Name != deflate.ExtensionName {
+		t.Fatalf("accepted extensions %+v; want permessage-deflate", res.Extensions)
+	}
+	for i := range 5 {
+		msg := strings.Repeat(fmt.Sprintf("message %d, ", i), 50+i*100)
+		c.WriteMessage(frame.OpText, []byte(msg))
+		if got := readText(t, c); got != msg {
+			t.Fatalf("message %d: echo of %d bytes came back as %d bytes", i, len(msg), len(got))
+		}
 	}
 }

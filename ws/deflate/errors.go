@@ -3,6 +3,8 @@ package deflate
 import (
 	"errors"
 	"strconv"
+
+	"github.com/bronco-ws/bronco/ws/frame"
 )
 
 // CloseError is an error that ends a connection with a close frame: Code is
@@ -15,6 +17,10 @@ type CloseError struct {
 
 // Code returns the RFC 6455 §7.4.1 status code the connection closes with.
 func (e *CloseError) Code() int { return e.code }
+
+// CloseCode returns the same code typed as a close code, which is what the ws engine reads
+// (ws.CloseCoder) to fail the connection with it.
+func (e *CloseError) CloseCode() frame.CloseCode { return frame.CloseCode(e.code) }
 
 // Error returns the message, prefixed "deflate: ".
 func (e *CloseError) Error() string { return e.msg }
