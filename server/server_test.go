@@ -228,14 +228,21 @@ func (p *pidReporter) WebsocketInit(c *Conn) Result {
 
 func TestMailboxFull(t *testing.T) {
 	block := make(chan struct{})
+	inside := make(chan struct{})
 	h := newHandler()
-	h.info = func(c *Conn, info any) Result { <-block; return OK() }
+	h.info = func(c *Conn, info any) Result {
+		if info == "first" {
+			close(inside)
+			<-block
+		}
+		return OK()
+	}
 	pids := make(chan Pid, 1)
 	_, addr := start(t, func(u *Upgrade) (Handler, error) { return &pidReporter{h, pids}, nil }, Options{MailboxSize: 3})
 	c := dial(t, addr)
 	pid := <-pids
-	pid.Send(0) // taken by the connection, which then blocks in WebsocketInfo
-	time.Sleep(50 * time.Millisecond)
+	pid.Send("first") // taken by the connection, which then blocks in WebsocketInfo
+	<-inside
 	var errs []error
 	for i := range 4 {
 		errs = append(errs, pid.Send(i))
@@ -335,24 +342,29 @@ func TestSetOptionsWhileRunning(t *testing.T) {
 }
 
 // TestHibernateGivesBuffersBack checks, from the next callback on the connection's own
-// goroutine, that a hibernate result gave back the read and write buffers.
+// goroutine, that a hibernate result gave back the read and write buffers. The info is sent
+// once the echo has arrived: the connection flushed it, and hibernates before it drains its
+// mailbox, so the check cannot run before the sleep.
 func TestHibernateGivesBuffersBack(t *testing.T) {
 	h := newHandler()
 	h.handle = func(c *Conn, f Frame) Result {
 		if string(f.Data) != "sleep" {
 			return Reply(f)
 		}
-		c.Self().SendAfter(50*time.Millisecond, "check")
 		return Reply(f).Hibernate()
 	}
 	h.info = func(c *Conn, info any) Result {
 		return Reply(Text([]byte(fmt.Sprintf("sleeping=%v", sleepingState(c)))))
 	}
-	c := dial(t, startHandler(t, h, Options{}))
+	pids := make(chan Pid, 1)
+	_, addr := start(t, func(*Upgrade) (Handler, error) { return &pidReporter{h, pids}, nil }, Options{})
+	c := dial(t, addr)
+	pid := <-pids
 	c.WriteMessage(frame.OpText, []byte("sleep"))
 	if got := readText(t, c); got != "sleep" {
 		t.Fatalf("echo %q", got)
 	}
+	pid.Send("check")
 	if got := readText(t, c); got != "sleeping=true" {
 		t.Errorf("after a hibernate result: %s; want sleeping=true", got)
 	}
