@@ -120,3 +120,24 @@ func (p *serverProc) rss() (int64, error) {
 	}
 	return 0, fmt.Errorf("peers: no VmRSS for pid %d", p.cmd.Process.Pid)
 }
+
+// syscalls is how many read-like and write-like system calls the child has made, from
+// /proc/<pid>/io (syscr, syscw): what decides an echo server's cost per message.
+func (p *serverProc) syscalls() (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, line := range strings.Split(string(b), "\n") {
+		name, v, _ := strings.Cut(line, ":")
+		if name == "syscr" || name == "syscw" {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return 0, err
+			}
+			total += n
+		}
+	}
+	return total, nil
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -23,6 +22,7 @@ const (
 	keyLatencyP50     = "latency-p50"
 	keyLatencyP99     = "latency-p99"
 	keyKernelShare    = "kernel-share"
+	keySyscalls       = "syscalls-per-msg"
 	keyRSS            = "idle-rss"
 	keyHeap           = "idle-heap"
 	keyRSSHibernated  = "idle-rss-hibernated"
@@ -45,7 +45,8 @@ func metrics() []metric {
 				metric{rateKey(c), "msg/s, " + c.String(), "msg/s", true},
 				metric{cpuKey(c), "server CPU per msg, " + c.String(), "µs", false})
 			if !compress && c.conns == 100 {
-				ms = append(ms, metric{keyKernelShare, "kernel share of server CPU, " + c.String(), "%", false})
+				ms = append(ms, metric{keyKernelShare, "kernel share of server CPU, " + c.String(), "%", false},
+					metric{keySyscalls, "server reads+writes per msg, " + c.String(), "", false})
 			}
 		}
 		if !compress {
@@ -88,6 +89,7 @@ func (r *results) addCell(lib string, c cell, cr cellResult) {
 	r.add(cpuKey(c), lib, micros(cr.cpuPerMsg))
 	if !c.compress && c.conns == 100 {
 		r.add(keyKernelShare, lib, 100*cr.sysShare)
+		r.add(keySyscalls, lib, cr.syscalls)
 	}
 	if cr.p50 > 0 {
 		r.add(keyLatencyP50, lib, micros(cr.p50))
@@ -102,12 +104,12 @@ func (r *results) fail(lib string, err error) {
 
 // report is what a run produced: medians per metric and library, and where it ran.
 type report struct {
-	Machine machine                       `json:"machine"`
-	Libs    []string                      `json:"libs"`
-	Metrics []metric                      `json:"metrics"`
-	Medians map[string]map[string]float64 `json:"medians"`
-	Samples map[string]map[string][]float64
-	Errors  map[string][]string `json:"errors,omitempty"`
+	Machine machine                         `json:"machine"`
+	Libs    []string                        `json:"libs"`
+	Metrics []metric                        `json:"metrics"`
+	Medians map[string]map[string]float64   `json:"medians"`
+	Samples map[string]map[string][]float64 `json:"samples"`
+	Errors  map[string][]string             `json:"errors,omitempty"`
 }
 
 func (r *results) report(m machine) report {
@@ -207,12 +209,18 @@ type machine struct {
 }
 
 func machineInfo(echoBin string, start time.Time) machine {
-	m := machine{Date: start.UTC().Format("2006-01-02 15:04 UTC"), NProc: runtime.NumCPU(), CPU: "unknown CPU"}
+	// runtime.NumCPU counts only the CPUs taskset left this process; /proc/cpuinfo has all.
+	m := machine{Date: start.UTC().Format("2006-01-02 15:04 UTC"), CPU: "unknown CPU"}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
-			if name, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "model name" {
-				m.CPU = strings.TrimSpace(v)
-				break
+			name, v, ok := strings.Cut(line, ":")
+			switch strings.TrimSpace(name) {
+			case "processor":
+				m.NProc++
+			case "model name":
+				if ok && m.CPU == "unknown CPU" {
+					m.CPU = strings.TrimSpace(v)
+				}
 			}
 		}
 	}

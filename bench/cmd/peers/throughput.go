@@ -38,6 +38,7 @@ type cellResult struct {
 	msgsPerSec float64
 	cpuPerMsg  time.Duration // server CPU, user plus system
 	sysShare   float64       // system time ÷ CPU time in the server
+	syscalls   float64       // the server's reads and writes per message
 	p50, p99   time.Duration // round trips, recorded only with one connection and one in flight
 }
 
@@ -170,6 +171,10 @@ func runCell(srv *serverProc, c cell, warm, dur time.Duration) (cellResult, erro
 		}()
 	}
 	time.Sleep(warm)
+	sc0, err := srv.syscalls()
+	if err != nil {
+		return cellResult{}, err
+	}
 	n0, u0, s0, t0, err := snapshot(srv, &count)
 	if err != nil {
 		return cellResult{}, err
@@ -178,6 +183,10 @@ func runCell(srv *serverProc, c cell, warm, dur time.Duration) (cellResult, erro
 	time.Sleep(dur)
 	measuring.Store(false)
 	n1, u1, s1, t1, err := snapshot(srv, &count)
+	if err != nil {
+		return cellResult{}, err
+	}
+	sc1, err := srv.syscalls()
 	if err != nil {
 		return cellResult{}, err
 	}
@@ -197,6 +206,7 @@ func runCell(srv *serverProc, c cell, warm, dur time.Duration) (cellResult, erro
 	r := cellResult{
 		msgsPerSec: float64(msgs) / t1.Sub(t0).Seconds(),
 		cpuPerMsg:  cpu / time.Duration(msgs),
+		syscalls:   float64(sc1-sc0) / float64(msgs),
 	}
 	if cpu > 0 {
 		r.sysShare = float64(s1-s0) / float64(cpu)
