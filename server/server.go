@@ -52,9 +52,9 @@ func (s *Server) SetOptions(opts Options) {
 // Options returns the options in force, with their defaults filled in.
 func (s *Server) Options() Options { return *s.opts.Load() }
 
-// ServeHTTP upgrades a net/http request. The connection's loop runs on the calling goroutine,
-// which net/http dedicates to the connection, so there is still one goroutine per
-// connection.
+// ServeHTTP upgrades a net/http request. After the upgrade, the connection's loop runs on a
+// new goroutine and ServeHTTP returns, so net/http's own goroutine and buffers for the
+// connection are released: one goroutine per connection, as on a bare listener.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	opts := s.opts.Load()
 	req, err := handshake.FromHTTP(r)
@@ -77,7 +77,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered())
 	if c := s.upgrade(opts, nc, u, h, buffered); c != nil {
-		c.run()
+		// The connection runs on a goroutine of its own and this one returns, so that
+		// net/http's per-connection state (its bufio buffers, the request) is freed
+		// instead of being held for the connection's life. Still one goroutine each.
+		go c.run()
 	}
 }
 

@@ -26,25 +26,26 @@ import (
 func main() {
 	n := flag.Int("n", 10000, "connections to open (two descriptors each across both processes)")
 	hibernate := flag.Bool("hibernate", false, "the handler hibernates after every message")
+	overHTTP := flag.Bool("http", false, "mount the server on net/http instead of a bare listener")
 	compress := flag.Bool("compress", false, "negotiate permessage-deflate (context takeover both ways); the echo goes back compressed")
 	serve := flag.Bool("serve", false, "internal: run as the measured server process")
 	flag.Parse()
 	if *serve {
-		runServer(*hibernate, *compress)
+		runServer(*hibernate, *compress, *overHTTP)
 		return
 	}
-	if err := measure(*n, *hibernate, *compress); err != nil {
+	if err := measure(*n, *hibernate, *compress, *overHTTP); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // measure runs the server child, opens the connections and prints the per-connection costs.
-func measure(n int, hibernate, compress bool) error {
+func measure(n int, hibernate, compress, overHTTP bool) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, "-serve", "-hibernate="+strconv.FormatBool(hibernate), "-compress="+strconv.FormatBool(compress))
+	cmd := exec.Command(self, "-serve", "-hibernate="+strconv.FormatBool(hibernate), "-compress="+strconv.FormatBool(compress), "-http="+strconv.FormatBool(overHTTP))
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
@@ -94,6 +95,9 @@ func measure(n int, hibernate, compress bool) error {
 	}
 	if compress {
 		mode += ", permessage-deflate"
+	}
+	if overHTTP {
+		mode += ", net/http"
 	}
 	fmt.Printf("| %s | %d | %.0f | %.0f | %d | %v |\n", mode, n,
 		float64(rss1-rss0)/float64(n), float64(heap1-heap0)/float64(n), gs, opened.Round(time.Millisecond))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -26,13 +27,17 @@ func (echo) WebsocketInfo(*server.Conn, any) server.Result { return server.OK() 
 
 // runServer serves on loopback, prints its address, then answers each "stats" line on stdin
 // with the live heap (after a full collection) and the goroutine count.
-func runServer(hibernate, compress bool) {
+func runServer(hibernate, compress, overHTTP bool) {
 	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return echo{hibernate}, nil }, server.Options{Compress: compress})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
 	}
-	go srv.Serve(l)
+	if overHTTP {
+		go http.Serve(l, srv)
+	} else {
+		go srv.Serve(l)
+	}
 	fmt.Println(l.Addr())
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
