@@ -70,7 +70,7 @@ func main() {
 
 	start := time.Now()
 	loadBefore = loadAverage()
-	settingsLine = fmt.Sprintf("%v cells after %v warm-up, %d repetitions (median), %d idle connections, servers on CPU %q, GOMAXPROCS=1",
+	settingsLine = fmt.Sprintf("%v cells after %v warm-up, %d repetitions (median), %d idle connections, servers on CPU %s, GOMAXPROCS=1",
 		s.dur, s.warm, s.reps, s.idleConns, s.cpu)
 	res := newResults(s.libs)
 	for rep := range s.reps {
