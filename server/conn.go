@@ -408,6 +408,7 @@ func (c *Conn) finish() {
 		// A bug in this package, not in the handler: still terminate and close.
 		c.setReason(ReasonCrash{Value: v, Stack: debug.Stack()})
 	}
+	c.flush() // replies still queued, such as the answer to a close that came with EOF
 	c.mb.close()
 	c.setReason(ReasonError{Err: ErrClosed})
 	if t, ok := c.h.(Terminator); ok {
