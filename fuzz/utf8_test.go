@@ -2,11 +2,10 @@ package fuzz
 
 import (
 	"errors"
-	"sync"
 	"testing"
-	"unicode"
 	stdutf8 "unicode/utf8"
 
+	"github.com/bronco-ws/bronco/internal/utf8ref"
 	"github.com/bronco-ws/bronco/ws/utf8"
 )
 
@@ -55,7 +54,7 @@ func FuzzUTF8(f *testing.F) {
 		if got := utf8.Valid(text); got != wantValid {
 			t.Fatalf("utf8.Valid(%q) = %v; unicode/utf8.Valid = %v", text, got, wantValid)
 		}
-		if want := utf8ReferenceFailure(text); failAt != want {
+		if want := utf8ref.Failure(text); failAt != want {
 			t.Fatalf("pieces %q: failed at offset %d; reference says %d", pieces, failAt, want)
 		}
 
@@ -106,57 +105,4 @@ func utf8CutPieces(text, cuts []byte) [][]byte {
 		text = text[n:]
 	}
 	return append(pieces, text)
-}
-
-// The slow reference below shares no code with ws/utf8: it knows UTF-8 only through the
-// standard library's encoder and Valid.
-
-// utf8ProperPrefixes is the set of every non-empty, proper prefix of the encoding of every
-// Unicode scalar value.
-var utf8ProperPrefixes = sync.OnceValue(func() map[string]bool {
-	m := make(map[string]bool)
-	var buf [stdutf8.UTFMax]byte
-	for r := rune(0); r <= unicode.MaxRune; r++ {
-		if !stdutf8.ValidRune(r) {
-			continue
-		}
-		n := stdutf8.EncodeRune(buf[:], r)
-		for k := 1; k < n; k++ {
-			if !m[string(buf[:k])] {
-				m[string(buf[:k])] = true
-			}
-		}
-	}
-	return m
-})
-
-// utf8Continuable reports whether some bytes appended to q would make it valid UTF-8: q must be
-// whole valid characters followed by the start of one more.
-func utf8Continuable(q []byte) bool {
-	for t := 0; t < stdutf8.UTFMax && t <= len(q); t++ {
-		head, tail := q[:len(q)-t], q[len(q)-t:]
-		if stdutf8.Valid(head) && (t == 0 || utf8ProperPrefixes()[string(tail)]) {
-			return true
-		}
-	}
-	return false
-}
-
-// utf8ReferenceFailure returns the offset of the first byte of p after which no valid
-// continuation exists, or -1 if there is none. Once a prefix cannot be continued neither can
-// any longer one, so a binary search finds the boundary.
-func utf8ReferenceFailure(p []byte) int {
-	if utf8Continuable(p) {
-		return -1
-	}
-	lo, hi := 0, len(p)-1 // p[:hi+1] cannot be continued
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		if utf8Continuable(p[:mid+1]) {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo
 }

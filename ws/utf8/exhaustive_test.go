@@ -4,6 +4,7 @@ import (
 	"testing"
 	stdutf8 "unicode/utf8"
 
+	"github.com/bronco-ws/bronco/internal/utf8ref"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -22,7 +23,7 @@ var edgeBytes = []byte{
 // and compares each verdict with unicode/utf8.Valid and with the slow reference.
 func checkAgainstReferences(t *testing.T, p []byte, split bool) {
 	t.Helper()
-	want := verdict{FailAt: referenceFailure(p), Complete: stdutf8.Valid(p)}
+	want := verdict{FailAt: utf8ref.Failure(p), Complete: stdutf8.Valid(p)}
 	ways := [][][]byte{{p}}
 	bytewise := make([][]byte, len(p))
 	for i := range p {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	stdutf8 "unicode/utf8"
 
+	"github.com/bronco-ws/bronco/internal/utf8ref"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -216,7 +217,7 @@ func TestValidatorByteAtATime(t *testing.T) {
 // with unicode/utf8.Valid and with the slow reference for the failure offset.
 func TestValidatorTableAgainstReferences(t *testing.T) {
 	for _, tt := range validatorTests {
-		ref := verdict{FailAt: referenceFailure(tt.in), Complete: stdutf8.Valid(tt.in)}
+		ref := verdict{FailAt: utf8ref.Failure(tt.in), Complete: stdutf8.Valid(tt.in)}
 		if diff := cmp.Diff(tt.want, ref); diff != "" {
 			t.Errorf("%s: table row %x disagrees with the references (-row +references):\n%s", tt.name, tt.in, diff)
 		}
