@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/bronco-ws/bronco/internal/deflateinspect"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -30,12 +31,12 @@ func checkRoundTrip(t *testing.T, e *Encoder, bits int, takeover bool, msgs [][]
 			t.Fatalf("message %d (%d bytes): compress/flate inflated %d different bytes", i, len(msg), len(got))
 		}
 		window := history[max(0, len(history)-1<<bits):]
-		rep, err := inspect(payload, window)
+		rep, err := deflateinspect.Inspect(payload, window)
 		if err != nil {
 			t.Fatalf("message %d (%d bytes): %v", i, len(msg), err)
 		}
-		if rep.maxDist > 1<<bits {
-			t.Fatalf("message %d: distance %d exceeds the %d-byte window", i, rep.maxDist, 1<<bits)
+		if rep.MaxDist > 1<<bits {
+			t.Fatalf("message %d: distance %d exceeds the %d-byte window", i, rep.MaxDist, 1<<bits)
 		}
 		if takeover {
 			history = append(history, msg...)
@@ -121,19 +122,19 @@ func TestEncoderWindowBoundary(t *testing.T) {
 				msg := corpusRandom(dist + 64)
 				copy(msg[dist:], msg[:64])
 				payload := NewEncoder(bits, BestCompression, false).AppendCompress(nil, msg)
-				rep, err := inspect(payload, nil)
+				rep, err := deflateinspect.Inspect(payload, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !bytes.Equal(rep.out, msg) {
+				if !bytes.Equal(rep.Out, msg) {
 					t.Fatal("round trip failed")
 				}
 				wantDist := 0
 				if extra == 0 {
 					wantDist = dist
 				}
-				if rep.maxDist != wantDist {
-					t.Errorf("longest distance = %d; want %d", rep.maxDist, wantDist)
+				if rep.MaxDist != wantDist {
+					t.Errorf("longest distance = %d; want %d", rep.MaxDist, wantDist)
 				}
 			})
 		}
@@ -154,11 +155,11 @@ func TestEncoderBlockTypes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep, err := inspect(NewEncoder(15, DefaultLevel, false).AppendCompress(nil, tt.msg), nil)
+			rep, err := deflateinspect.Inspect(NewEncoder(15, DefaultLevel, false).AppendCompress(nil, tt.msg), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, rep.blockTypes); diff != "" {
+			if diff := cmp.Diff(tt.want, rep.BlockTypes); diff != "" {
 				t.Errorf("block types (-want +got):\n%s", diff)
 			}
 		})

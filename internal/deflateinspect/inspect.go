@@ -1,20 +1,18 @@
-package deflate
+// Package deflateinspect is a small DEFLATE decoder (RFC 1951) for tests alone: it reports
+// what compress/flate does not, which block types a stream used and how far back its
+// matches reach, so that ws/deflate's encoder can be checked against its window bound.
+package deflateinspect
 
 import (
 	"errors"
 	"fmt"
 )
 
-// This file is a small DEFLATE decoder written for the tests alone, after
-// RFC 1951 and nothing else, so that the encoder's output can be checked
-// for what compress/flate does not report: which block types it used and
-// how far back its matches reach.
-
-// streamReport describes one decoded payload.
-type streamReport struct {
-	out        []byte
-	maxDist    int
-	blockTypes []int // BTYPE of each block, the closing empty stored block included
+// Report describes one decoded payload.
+type Report struct {
+	Out        []byte // the decoded bytes, history excluded
+	MaxDist    int    // the longest match distance used
+	BlockTypes []int  // BTYPE of each block, the closing empty stored block included
 }
 
 type bitReader struct {
@@ -83,16 +81,16 @@ func (c *canonical) decode(r *bitReader) int {
 	return -1
 }
 
-// inspect decodes payload plus the 00 00 ff ff of RFC 7692 §7.2.2, with
+// Inspect decodes payload plus the 00 00 ff ff of RFC 7692 §7.2.2, with
 // history as the window, and reports what it found.
-func inspect(payload, history []byte) (streamReport, error) {
+func Inspect(payload, history []byte) (Report, error) {
 	r := &bitReader{in: append(append([]byte(nil), payload...), 0, 0, 0xff, 0xff)}
-	var rep streamReport
+	var rep Report
 	out := append([]byte(nil), history...)
 	for r.fail == nil && r.pos>>3 < len(r.in) {
 		final := r.bits(1)
 		btype := r.bits(2)
-		rep.blockTypes = append(rep.blockTypes, btype)
+		rep.BlockTypes = append(rep.BlockTypes, btype)
 		var err error
 		switch btype {
 		case 0:
@@ -136,7 +134,7 @@ func inspect(payload, history []byte) (streamReport, error) {
 			break
 		}
 	}
-	rep.out = out[len(history):]
+	rep.Out = out[len(history):]
 	return rep, r.fail
 }
 
@@ -174,7 +172,7 @@ func readDynamicHeader(r *bitReader) (lit, dist []int, err error) {
 	return lens[:hlit], lens[hlit:], r.fail
 }
 
-func inflateCodes(r *bitReader, out []byte, litLens, distLens []int, historyLen int, rep *streamReport) ([]byte, error) {
+func inflateCodes(r *bitReader, out []byte, litLens, distLens []int, historyLen int, rep *Report) ([]byte, error) {
 	lit, err := newCanonical(litLens)
 	if err != nil {
 		return out, err
@@ -202,7 +200,7 @@ func inflateCodes(r *bitReader, out []byte, litLens, distLens []int, historyLen 
 			if d > len(out) {
 				return out, fmt.Errorf("inspect: distance %d before the start of the window", d)
 			}
-			rep.maxDist = max(rep.maxDist, d)
+			rep.MaxDist = max(rep.MaxDist, d)
 			for range length {
 				out = append(out, out[len(out)-d])
 			}
@@ -212,3 +210,13 @@ func inflateCodes(r *bitReader, out []byte, litLens, distLens []int, historyLen 
 	}
 	return out, r.fail
 }
+
+// The tables of RFC 1951 §3.2.5 and §3.2.7, written out here rather than shared with the
+// encoder under test.
+var (
+	lengthBase   = [29]int{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+	lengthExtra  = [29]int{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	distBase     = [30]int{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
+	distExtra    = [30]int{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+	codeLenOrder = [19]int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+)
