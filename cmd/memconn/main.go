@@ -29,7 +29,13 @@ func main() {
 	overHTTP := flag.Bool("http", false, "mount the server on net/http instead of a bare listener")
 	compress := flag.Bool("compress", false, "negotiate permessage-deflate (context takeover both ways); the echo goes back compressed")
 	serve := flag.Bool("serve", false, "internal: run as the measured server process")
+	header := flag.Bool("header", false, "print the markdown table header and exit")
 	flag.Parse()
+	if *header {
+		fmt.Println("| mode | connections | RSS B/conn | heap+stacks B/conn | server goroutines | open time |")
+		fmt.Println("|---|---:|---:|---:|---:|---:|")
+		return
+	}
 	if *serve {
 		runServer(*hibernate, *compress, *overHTTP)
 		return
