@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
 )
@@ -384,13 +385,20 @@ func TestGracefulShutdown(t *testing.T) {
 		mu.Unlock()
 		return h, nil
 	}, Options{})
-	var clients []*clientCloser
+	var clients []*ws.Conn
 	for range 5 {
-		clients = append(clients, &clientCloser{c: dial(t, addr)})
+		clients = append(clients, dial(t, addr))
 	}
 	codes := make(chan frame.CloseCode, len(clients))
 	for _, cl := range clients {
-		go func() { codes <- cl.readClose() }()
+		go func() {
+			for {
+				if _, _, err := cl.ReadMessage(); err != nil {
+					codes <- closeCodeOf(err)
+					return
+				}
+			}
+		}()
 	}
 	if err := s.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
@@ -403,24 +411,6 @@ func TestGracefulShutdown(t *testing.T) {
 	for _, h := range hs {
 		if diff := cmp.Diff(Reason(ReasonShutdown{}), reasonOf(t, h)); diff != "" {
 			t.Errorf("terminate reason (-want +got):\n%s", diff)
-		}
-	}
-}
-
-type clientCloser struct {
-	c interface {
-		ReadMessage() (frame.Opcode, []byte, error)
-	}
-}
-
-func (cc *clientCloser) readClose() frame.CloseCode {
-	for {
-		_, _, err := cc.c.ReadMessage()
-		if err != nil {
-			var ce interface{ Error() string }
-			ce = err
-			_ = ce
-			return closeCodeOf(err)
 		}
 	}
 }
