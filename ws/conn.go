@@ -41,8 +41,10 @@ type Conn struct {
 }
 
 // NewConn runs an engine configured by cfg over nc. buffered holds bytes already read from nc
-// after the handshake (they are parsed first).
+// after the handshake (they are parsed first). Conn delivers whole messages, so cfg.Stream is
+// ignored: drive an Engine directly to receive messages in pieces.
 func NewConn(nc net.Conn, cfg Config, buffered []byte) *Conn {
+	cfg.Stream = false
 	c := &Conn{nc: nc, eng: NewEngine(cfg), rbuf: make([]byte, max(4096, len(buffered))), CloseTimeout: 5 * time.Second}
 	c.w = copy(c.rbuf, buffered)
 	return c
@@ -57,6 +59,7 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // and return the violation.
 func (c *Conn) ReadMessage() (frame.Opcode, []byte, error) {
 	for {
+	parse:
 		for c.r < c.w {
 			ev, n, err := c.eng.Parse(c.rbuf[c.r:c.w])
 			c.r += n
@@ -70,8 +73,10 @@ func (c *Conn) ReadMessage() (frame.Opcode, []byte, error) {
 			case EventPing:
 				c.write(func(b []byte) []byte { b, _ = c.eng.AppendPong(b, ev.Data); return b })
 				continue
-			case EventPong, EventFragment:
+			case EventPong:
 				continue
+			case EventNone:
+				break parse // the rest of a frame is still to come
 			case EventClose:
 				code, reason := ev.Code, string(ev.Data)
 				c.write(func(b []byte) []byte { return c.eng.AppendCloseReply(b, code) })
@@ -80,7 +85,6 @@ func (c *Conn) ReadMessage() (frame.Opcode, []byte, error) {
 				}
 				return 0, nil, &CloseError{Code: code, Reason: reason}
 			}
-			break
 		}
 		if c.r == c.w {
 			c.r, c.w = 0, 0
