@@ -7,8 +7,10 @@ COUNT    ?= 1
 
 .PHONY: test vet fuzz bench autobahn bench-peers
 
+# The server's tests run twice: with a goroutine per connection, then on an event loop.
 test: vet
 	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 ./server -args -loops=1
 
 vet:
 	$(GO) vet ./...

@@ -31,10 +31,8 @@ client)
 	;;
 esac
 
-spec=autobahn/fuzzingclient.json
-outdir=autobahn/reports/servers
 host=127.0.0.1
-port=9001 # must match the url in $spec
+port= # set per testee below; each must match the url in its spec
 timeout_after=${AUTOBAHN_TIMEOUT:-30m}
 image=${AUTOBAHN_IMAGE:-crossbario/autobahn-testsuite}
 
@@ -61,20 +59,21 @@ local) log "using the local wstest bootstrap: no Docker daemon answered 'docker 
 esac
 
 work=$(mktemp -d)
-testee_pid=
-container=
+testee_pids=()
+containers=()
 cleanup() {
-	if [ -n "$container" ]; then
+	for container in "${containers[@]}"; do
 		docker kill "$container" >/dev/null 2>&1 || true
-	fi
-	if [ -n "$testee_pid" ] && kill -0 "$testee_pid" 2>/dev/null; then
-		kill "$testee_pid" 2>/dev/null || true
+	done
+	for pid in "${testee_pids[@]}"; do
+		kill -0 "$pid" 2>/dev/null || continue
+		kill "$pid" 2>/dev/null || true
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$testee_pid" 2>/dev/null || break
+			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.5
 		done
-		kill -9 "$testee_pid" 2>/dev/null || true
-	fi
+		kill -9 "$pid" 2>/dev/null || true
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -94,73 +93,104 @@ log "wstest: ${wstest_version% }"
 go build -o "$work/testee" ./autobahn/testee
 go build -o "$work/report" ./autobahn/report
 
-if port_open; then
-	log "something already listens on $host:$port; stop it first (the run would test it instead)"
-	exit 1
-fi
-rm -rf "$outdir"
-mkdir -p "$outdir"
-testee_log=autobahn/reports/testee-$side.log
-# shellcheck disable=SC2086 # AUTOBAHN_TESTEE_ARGS is a list of flags
-"$work/testee" -addr "$host:$port" ${AUTOBAHN_TESTEE_ARGS:-} >"$testee_log" 2>&1 &
-testee_pid=$!
-for ((i = 0; i < 100; i++)); do
-	port_open && break
-	if ! kill -0 "$testee_pid" 2>/dev/null; then
-		log "the testee exited before listening:"
-		cat "$testee_log" >&2
+# Two testees, one per connection driver, each with its own spec: the goroutine per connection
+# (agent bronco, port 9001) and Options.EventLoops (agent bronco-eventloop, port 9002).
+agents=(bronco bronco-eventloop)
+ports=(9001 9002)
+specs=(autobahn/fuzzingclient.json autobahn/fuzzingclient-eventloop.json)
+outdirs=(autobahn/reports/servers autobahn/reports/servers-eventloop) # as in the specs
+testee_args=("" "-loops 1")
+for port in "${ports[@]}"; do
+	if port_open; then
+		log "something already listens on $host:$port; stop it first (the run would test it instead)"
 		exit 1
 	fi
-	sleep 0.1
 done
-if ! port_open; then
-	log "the testee did not listen on $host:$port within 10 s"
-	exit 1
-fi
-log "testee pid $testee_pid listens on $host:$port (log: $testee_log)"
-
-wstest_log=autobahn/reports/wstest-$side.log
-log "running wstest -m fuzzingclient, every case of $spec, at most $timeout_after (log: $wstest_log)"
-started=$(date +%s)
-status=0
-if [ "$mode" = local ]; then
-	timeout --kill-after=30s "$timeout_after" "$wstest" -m fuzzingclient -s "$spec" >"$wstest_log" 2>&1 || status=$?
-else
-	# The repository is mounted at its own path, so the spec's relative outdir and the
-	# loopback url mean the same inside the container as outside.
-	container=bronco-autobahn-$$
-	timeout --kill-after=30s "$timeout_after" docker run --rm --name "$container" --network host \
-		--user "$(id -u):$(id -g)" -v "$PWD:$PWD" -w "$PWD" \
-		"$image" wstest -m fuzzingclient -s "$spec" >"$wstest_log" 2>&1 || status=$?
-	container=
-fi
-elapsed=$(($(date +%s) - started))
-if [ "$status" -ne 0 ]; then
-	if [ "$status" -eq 124 ]; then
-		log "wstest did not finish within $timeout_after"
-	else
-		log "wstest exited with status $status"
+rm -rf "${outdirs[@]}"
+mkdir -p "${outdirs[@]}"
+for i in "${!agents[@]}"; do
+	port=${ports[$i]}
+	testee_log=autobahn/reports/testee-${agents[$i]}.log
+	# shellcheck disable=SC2086 # the args are lists of flags
+	"$work/testee" -addr "$host:$port" ${testee_args[$i]} ${AUTOBAHN_TESTEE_ARGS:-} >"$testee_log" 2>&1 &
+	testee_pids+=($!)
+	for ((j = 0; j < 100; j++)); do
+		port_open && break
+		if ! kill -0 "${testee_pids[$i]}" 2>/dev/null; then
+			log "the testee exited before listening:"
+			cat "$testee_log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	if ! port_open; then
+		log "the testee did not listen on $host:$port within 10 s"
+		exit 1
 	fi
-	tail -n 20 "$wstest_log" >&2
-	exit 1
-fi
+	log "testee ${agents[$i]} (pid ${testee_pids[$i]}) listens on $host:$port (log: $testee_log)"
+done
+
+# run_wstest spec log: one wstest -m fuzzingclient run, bounded by $timeout_after.
+run_wstest() {
+	if [ "$mode" = local ]; then
+		timeout --kill-after=30s "$timeout_after" "$wstest" -m fuzzingclient -s "$1" >"$2" 2>&1
+	else
+		# The repository is mounted at its own path, so the spec's relative outdir and the
+		# loopback url mean the same inside the container as outside.
+		timeout --kill-after=30s "$timeout_after" docker run --rm --name "$3" --network host \
+			--user "$(id -u):$(id -g)" -v "$PWD:$PWD" -w "$PWD" \
+			"$image" wstest -m fuzzingclient -s "$1" >"$2" 2>&1
+	fi
+}
+
+# wstest is single-threaded Python and the testees are nearly idle: the two agents' runs go
+# side by side, one per core.
+started=$(date +%s)
+wstest_pids=()
+for i in "${!agents[@]}"; do
+	wstest_log=autobahn/reports/wstest-${agents[$i]}.log
+	log "running wstest -m fuzzingclient on ${specs[$i]}, at most $timeout_after (log: $wstest_log)"
+	containers+=("bronco-autobahn-$$-$i")
+	run_wstest "${specs[$i]}" "$wstest_log" "bronco-autobahn-$$-$i" &
+	wstest_pids+=($!)
+done
+failed=0
+for i in "${!agents[@]}"; do
+	status=0
+	wait "${wstest_pids[$i]}" || status=$?
+	if [ "$status" -ne 0 ]; then
+		if [ "$status" -eq 124 ]; then
+			log "wstest for ${agents[$i]} did not finish within $timeout_after"
+		else
+			log "wstest for ${agents[$i]} exited with status $status"
+		fi
+		tail -n 20 "autobahn/reports/wstest-${agents[$i]}.log" >&2
+		failed=1
+	fi
+done
+containers=()
+[ "$failed" -eq 0 ] || exit 1
+elapsed=$(($(date +%s) - started))
 log "wstest finished in $elapsed s"
 
-testee_died=0
-if ! kill -0 "$testee_pid" 2>/dev/null; then
-	testee_died=1
-	log "the testee exited during the run; its log ends:"
-	tail -n 20 "$testee_log" >&2
-fi
-
-report_args=(-index "$outdir/index.json" -allow autobahn/allowlist.json -expected autobahn/expected-results.json
-	-header "wstest ${wstest_version% } (-m fuzzingclient, $mode), $(date -u +%Y-%m-%d), wstest run ${elapsed} s")
-if [ -n "${UPDATE:-}" ]; then
-	report_args+=(-update)
-fi
 status=0
-"$work/report" "${report_args[@]}" || status=$?
-if [ "$testee_died" -eq 1 ] && [ "$status" -eq 0 ]; then
-	status=1
-fi
+for i in "${!agents[@]}"; do
+	if ! kill -0 "${testee_pids[$i]}" 2>/dev/null; then
+		log "the testee ${agents[$i]} exited during the run; its log ends:"
+		tail -n 20 "autobahn/reports/testee-${agents[$i]}.log" >&2
+		status=1
+	fi
+done
+
+# One gate per agent: the same allow-list and expected results hold for both drivers.
+for i in "${!agents[@]}"; do
+	agent=${agents[$i]}
+	report_args=(-index "${outdirs[$i]}/index.json" -agent "${agents[$i]}" -allow autobahn/allowlist.json
+		-expected autobahn/expected-results.json
+		-header "agent $agent: wstest ${wstest_version% } (-m fuzzingclient, $mode), $(date -u +%Y-%m-%d), both wstest runs side by side ${elapsed} s")
+	if [ -n "${UPDATE:-}" ] && [ "$agent" = bronco ]; then
+		report_args+=(-update)
+	fi
+	"$work/report" "${report_args[@]}" || status=1
+done
 exit "$status"

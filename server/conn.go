@@ -50,6 +50,19 @@ type Conn struct {
 	closing   bool // our close frame is sent; waiting for the client's
 	done      bool
 	reason    Reason
+
+	// Driven by an event loop (Options.EventLoops): the loop owns fd and these fields.
+	lp         *loop
+	fd         int    // the socket, -1 until attached and after the end
+	carry      []byte // bytes of an unfinished frame, kept between turns
+	wo         int    // wbuf[:wo] is written; the rest waits for the socket
+	writeBy    time.Time
+	timer      *time.Timer
+	interest   uint32 // epoll events asked for
+	started    bool
+	queued     bool // in the loop's wake list; guarded by the loop's mutex
+	timerFired atomic.Bool
+	killed     atomic.Bool
 }
 
 // Self returns the connection's Pid, for use by any goroutine.
@@ -82,6 +95,10 @@ func (c *Conn) SetMaxFrameSize(maxFrame, maxMessage int64) { c.eng.SetLimits(max
 // deadline is moved to the past. This is how infos reach a connection without a second
 // goroutine parked beside it.
 func (c *Conn) wake() {
+	if c.lp != nil {
+		c.lp.wake(c)
+		return
+	}
 	c.woken.Store(true)
 	c.nc.SetReadDeadline(aLongTimeAgo)
 	select {
@@ -91,6 +108,16 @@ func (c *Conn) wake() {
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
+
+// abort closes the socket at once, for a Shutdown whose context ended.
+func (c *Conn) abort() {
+	if c.lp != nil {
+		c.killed.Store(true)
+		c.lp.wake(c)
+		return
+	}
+	c.nc.Close()
+}
 
 // run is the connection's process: it owns the engine and the handler until the end.
 func (c *Conn) run() {
@@ -411,17 +438,20 @@ func (c *Conn) finish() {
 	c.flush() // replies still queued, such as the answer to a close that came with EOF
 	c.mb.close()
 	c.setReason(ReasonError{Err: ErrClosed})
-	if t, ok := c.h.(Terminator); ok {
-		func() {
-			defer func() { recover() }() // a panic in terminate ends nothing more
-			t.Terminate(c.reason)
-		}()
-	}
+	c.terminate()
 	c.nc.Close()
 	c.srv.putBuf(c.rbox, c.rbuf)
 	c.srv.putBuf(c.wbox, c.wbuf)
 	c.rbuf, c.wbuf, c.rbox, c.wbox = nil, nil, nil, nil
 	c.srv.remove(c)
+}
+
+// terminate calls the handler's Terminate with the connection's reason.
+func (c *Conn) terminate() {
+	if t, ok := c.h.(Terminator); ok {
+		defer func() { recover() }() // a panic in terminate ends nothing more
+		t.Terminate(c.reason)
+	}
 }
 
 func clone(b []byte) []byte {

@@ -73,7 +73,7 @@ func start(t *testing.T, init InitFunc, opts Options) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(init, opts)
+	s := New(init, withLoops(opts))
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(l) }()
 	t.Cleanup(func() {

@@ -59,6 +59,15 @@ type Options struct {
 	// When the mailbox is full, Pid.Send returns ErrMailboxFull and drops the info.
 	MailboxSize int
 
+	// EventLoops, when positive, drives connections with that many event loops (epoll, on
+	// Linux) instead of one goroutine each. An idle connection then holds no goroutine and
+	// no buffer: its cost is its Conn, its engine and its handler. Callbacks run on the
+	// loop's goroutine, so they must not block: a callback that waits stalls every
+	// connection of its loop. Connections that cannot be polled (TLS, net.Pipe) and every
+	// connection on other systems keep a goroutine of their own. 0: a goroutine per
+	// connection, where callbacks may block as Cowboy's do.
+	EventLoops int
+
 	// ReadBufferSize is the size of the buffer each connection reads into
 	// (0: DefaultReadBufferSize). Bigger buffers batch more frames per system call.
 	ReadBufferSize int

@@ -30,6 +30,9 @@ type Server struct {
 	closed    bool
 	idle      chan struct{} // closed when the last connection ends after Shutdown
 
+	loops    []*loop // event loops, started with the first connection that uses them
+	nextLoop int
+
 	bufs    sync.Pool // *bufBox read and write buffers
 	readers sync.Pool // *bufio.Reader for handshakes on a bare listener
 }
@@ -134,7 +137,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	c := s.upgrade(opts, nc, u, h, buffered)
 	br.Reset(nil) // the buffered bytes are copied: the reader goes back before the connection runs
 	s.readers.Put(br)
-	if c != nil {
+	if c != nil && (c.lp == nil || !c.lp.attach(c)) {
 		c.run()
 	}
 }
@@ -178,7 +181,10 @@ func (s *Server) upgrade(opts *Options, nc net.Conn, u *Upgrade, h Handler, buff
 		protocol: u.protocol,
 		compress: ext != nil,
 		active:   true,
-		wakeCh:   make(chan struct{}, 1),
+		fd:       -1,
+	}
+	if c.lp = s.loopFor(opts, nc); c.lp == nil {
+		c.wakeCh = make(chan struct{}, 1)
 	}
 	if c.idle < 0 {
 		c.idle = 0
@@ -288,13 +294,50 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	select {
 	case <-idle:
+		s.stopLoops()
 		return nil
 	case <-ctx.Done():
 		for _, c := range conns {
-			c.nc.Close()
+			c.abort()
 		}
 		<-idle
+		s.stopLoops()
 		return ctx.Err()
+	}
+}
+
+// loopFor returns the event loop for a new connection on nc, starting the loops on first
+// use, or nil when the connection is to have its own goroutine.
+func (s *Server) loopFor(opts *Options, nc net.Conn) *loop {
+	if opts.EventLoops <= 0 || !pollable(nc) {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loops == nil && !s.closed {
+		for range opts.EventLoops {
+			lp, err := newLoop(s, opts.ReadBufferSize)
+			if err != nil {
+				opts.Logger.Error("server: no event loop, one goroutine per connection", "err", err)
+				break
+			}
+			s.loops = append(s.loops, lp)
+		}
+	}
+	if len(s.loops) == 0 {
+		return nil
+	}
+	s.nextLoop++
+	return s.loops[s.nextLoop%len(s.loops)]
+}
+
+// stopLoops ends the event loops; it is called once every connection has ended.
+func (s *Server) stopLoops() {
+	s.mu.Lock()
+	loops := s.loops
+	s.mu.Unlock()
+	for _, lp := range loops {
+		lp.stop()
 	}
 }
 

@@ -59,7 +59,8 @@ func TestNetHTTPMount(t *testing.T) {
 			t.Error("HTTPRequest is nil on net/http")
 		}
 		return h, nil
-	}, Options{})
+	}, withLoops(Options{}))
+	defer s.Shutdown(context.Background())
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s)
 	ts := httptest.NewServer(mux)

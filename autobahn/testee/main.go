@@ -31,6 +31,7 @@ func main() {
 	mode := flag.String("mode", "raw", "raw: bare listener through ws/handshake; http: mounted on net/http")
 	compress := flag.Bool("compress", true, "offer permessage-deflate to clients that ask")
 	level := flag.Int("level", deflate.BestSpeed, "compression level, 1 (fastest) to 9")
+	loops := flag.Int("loops", 0, "event loops (Options.EventLoops); 0: a goroutine per connection")
 	flag.Parse()
 
 	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return echo{}, nil }, server.Options{
@@ -39,12 +40,13 @@ func main() {
 		MaxFrameSize:   64 << 20, // Autobahn 9.* sends messages up to 16 MiB
 		MaxMessageSize: 64 << 20,
 		CheckOrigin:    server.AnyOrigin,
+		EventLoops:     *loops,
 	})
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("testee: %s mode on %s", *mode, l.Addr())
+	log.Printf("testee: %s mode, %d event loops, on %s", *mode, *loops, l.Addr())
 	switch *mode {
 	case "raw":
 		err = srv.Serve(l)

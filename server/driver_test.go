@@ -1,0 +1,77 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/bronco-ws/bronco/ws/frame"
+)
+
+// TestSlowReaderWriteTimeout: a client that stops reading while the handler keeps sending
+// ends with ReasonError(os.ErrDeadlineExceeded) after Options.WriteTimeout, and the server
+// does not queue without bound meanwhile (the mailbox waits while a write is blocked).
+func TestSlowReaderWriteTimeout(t *testing.T) {
+	big := make([]byte, 1<<20)
+	sent := 0
+	h := newHandler()
+	h.init = func(c *Conn) Result {
+		c.Self().Send("more")
+		return OK()
+	}
+	h.info = func(c *Conn, info any) Result {
+		if sent++; sent < 256 {
+			c.Self().Send("more")
+		}
+		return Reply(Binary(big))
+	}
+	c := dial(t, startHandler(t, h, Options{WriteTimeout: 300 * time.Millisecond}))
+	_ = c // never read
+	r := reasonOf(t, h)
+	re, ok := r.(ReasonError)
+	if !ok || !errors.Is(re.Err, os.ErrDeadlineExceeded) {
+		t.Fatalf("terminate reason %#v; want ReasonError wrapping os.ErrDeadlineExceeded", r)
+	}
+	if sent >= 256 {
+		t.Errorf("the handler sent all %d MiB to a client that reads nothing", sent)
+	}
+}
+
+// wrappedListener hides the *net.TCPConn behind another type, as TLS or a middleware would.
+type wrappedListener struct{ net.Listener }
+
+type wrappedConn struct{ net.Conn }
+
+func (l wrappedListener) Accept() (net.Conn, error) {
+	nc, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return wrappedConn{nc}, nil
+}
+
+// TestEventLoopsFallBack: a connection an event loop cannot poll still works, on a goroutine
+// of its own.
+func TestEventLoopsFallBack(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHandler()
+	s := New(func(*Upgrade) (Handler, error) { return h, nil }, Options{EventLoops: 1})
+	go s.Serve(wrappedListener{l})
+	t.Cleanup(func() { s.Shutdown(t.Context()) })
+	c := dial(t, l.Addr().String())
+	c.WriteMessage(frame.OpText, []byte("wrapped"))
+	if got := readText(t, c); got != "wrapped" {
+		t.Errorf("echo %q; want %q", got, "wrapped")
+	}
+	s.mu.Lock()
+	loops := len(s.loops)
+	s.mu.Unlock()
+	if loops != 0 {
+		t.Errorf("%d event loops started for a connection none can poll", loops)
+	}
+}
