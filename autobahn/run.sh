@@ -9,7 +9,7 @@
 # and from bootstrap.sh's cached private install otherwise. Knobs, all optional:
 #   AUTOBAHN_MODE=auto|docker|local   force one way of getting wstest (default auto)
 #   AUTOBAHN_IMAGE=...                Docker image (default crossbario/autobahn-testsuite)
-#   AUTOBAHN_TIMEOUT=30m              bound on the whole wstest run
+#   AUTOBAHN_TIMEOUT=60m              bound on each wstest run
 #   AUTOBAHN_TESTEE_ARGS="-mode http" extra flags for the testee
 #   UPDATE=1                          rewrite expected-results.json from this run
 #   BRONCO_CACHE=dir                  cache root for the local bootstrap (~/.cache/bronco)
@@ -33,7 +33,7 @@ esac
 
 host=127.0.0.1
 port= # set per testee below; each must match the url in its spec
-timeout_after=${AUTOBAHN_TIMEOUT:-30m}
+timeout_after=${AUTOBAHN_TIMEOUT:-60m}
 image=${AUTOBAHN_IMAGE:-crossbario/autobahn-testsuite}
 
 log() { echo "autobahn: $*" >&2; }

@@ -56,6 +56,7 @@ type Conn struct {
 	fd         int    // the socket, -1 until attached and after the end
 	carry      []byte // bytes of an unfinished frame, kept between turns
 	wo         int    // wbuf[:wo] is written; the rest waits for the socket
+	iov        net.Buffers
 	writeBy    time.Time
 	timer      *time.Timer
 	interest   uint32 // epoll events asked for
@@ -252,7 +253,16 @@ func (c *Conn) send(f Frame) {
 	var err error
 	switch f.Op {
 	case frame.OpText, frame.OpBinary:
-		c.wbuf = c.eng.AppendMessage(c.out(), f.Op, f.Data, c.compress && !f.Uncompressed)
+		compress := c.compress && !f.Uncompressed
+		if len(f.Data) >= writeThroughMin && !compress {
+			// A large payload goes out from where it is, behind its header, with writev.
+			var ok bool
+			if c.wbuf, ok = c.eng.AppendMessageHeader(c.out(), f.Op, len(f.Data)); ok {
+				c.writeThrough(f.Data)
+				return
+			}
+		}
+		c.wbuf = c.eng.AppendMessage(c.out(), f.Op, f.Data, compress)
 	case frame.OpPing:
 		c.wbuf, err = c.eng.AppendPing(c.out(), f.Data)
 	case frame.OpPong:
@@ -336,7 +346,12 @@ func (c *Conn) readSocket() {
 	}
 	var n int
 	var err error
-	if c.sleeping {
+	if space := c.directSpace(); space != nil {
+		n, err = c.nc.Read(space)
+		if n > 0 {
+			c.payloadRead(n)
+		}
+	} else if c.sleeping {
 		n, err = c.nc.Read(c.small[:])
 		if n > 0 {
 			c.grab()
@@ -376,6 +391,58 @@ func (c *Conn) readSocket() {
 	}
 	c.setReason(ReasonError{Err: err})
 	c.done = true
+}
+
+// Sizes from which the payload skips a copy: a reply at least writeThroughMin long is sent
+// from where it is rather than copied into the write buffer, and the rest of a frame at least
+// directReadMin long is read into the engine's message buffer rather than the read buffer.
+// Smaller ones are batched: copies cost less than the system calls they save.
+const (
+	writeThroughMin = 32 << 10
+	directReadMin   = 8 << 10
+)
+
+// writeThrough sends the write buffer and then payload with one writev.
+func (c *Conn) writeThrough(payload []byte) {
+	if c.lp != nil {
+		c.loopWriteThrough(payload)
+		return
+	}
+	if c.opts.WriteTimeout > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
+	}
+	c.iov = append(c.iov[:0], c.wbuf, payload)
+	_, err := c.iov.WriteTo(c.nc)
+	c.iov = c.iov[:0]
+	c.wbuf = c.wbuf[:0]
+	if err != nil {
+		c.setReason(ReasonError{Err: err})
+		c.done = true
+	}
+}
+
+// directSpace returns where the next read goes when it can skip the read buffer: the rest of
+// a large frame, read into the engine's message buffer.
+func (c *Conn) directSpace() []byte {
+	if c.sleeping || c.r != c.w || len(c.carry) > 0 {
+		return nil
+	}
+	if space := c.eng.PayloadSpace(); len(space) >= directReadMin {
+		return space
+	}
+	return nil
+}
+
+// payloadRead hands the engine n bytes read into directSpace and runs the event they complete.
+func (c *Conn) payloadRead(n int) {
+	ev, err := c.eng.PayloadRead(n)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if ev.Kind != ws.EventNone {
+		c.event(ev)
+	}
 }
 
 // flush writes everything the callbacks produced with one write.

@@ -105,6 +105,17 @@ func (c *Conn) writeBlocked() bool { return c.wo < len(c.wbuf) }
 // from the last turn.
 func (c *Conn) readOnce() {
 	lp := c.lp
+	if space := c.directSpace(); space != nil {
+		n, wouldBlock, err := sockRead(c.fd, space)
+		switch {
+		case n > 0:
+			c.lastRead = lp.now
+			c.payloadRead(n)
+		case !wouldBlock:
+			c.readEnded(err)
+		}
+		return
+	}
 	k := copy(lp.rbuf, c.carry)
 	c.carry = c.carry[:0]
 	c.rbuf, c.rbox, c.r, c.w = lp.rbuf, nil, 0, k
@@ -117,14 +128,39 @@ func (c *Conn) readOnce() {
 		c.w += n
 		c.lastRead = lp.now
 		c.sleeping = false
-	case wouldBlock:
-	default:
-		if err == nil {
-			err = ErrClosed
-		}
-		c.setReason(ReasonError{Err: err})
-		c.done = true
+	case !wouldBlock:
+		c.readEnded(err)
 	}
+}
+
+// readEnded ends the connection whose read found the end of the stream (err nil) or failed.
+func (c *Conn) readEnded(err error) {
+	if err == nil {
+		err = ErrClosed
+	}
+	c.setReason(ReasonError{Err: err})
+	c.done = true
+}
+
+// loopWriteThrough sends the pending output and then payload with one writev, keeping a copy
+// of what the socket did not take.
+func (c *Conn) loopWriteThrough(payload []byte) {
+	if c.wo == 0 && c.writeBy.IsZero() {
+		n, err := sockWritev(c.fd, c.wbuf, payload)
+		if err != nil {
+			c.setReason(ReasonError{Err: err})
+			c.done = true
+			c.wbuf, c.wo = c.wbuf[:0], 0
+			return
+		}
+		if n >= len(c.wbuf) {
+			payload = payload[n-len(c.wbuf):]
+			c.wbuf = c.wbuf[:0]
+		} else {
+			c.wo = n
+		}
+	}
+	c.wbuf = append(c.wbuf, payload...)
 }
 
 // load puts the carried-over bytes into the loop's buffer when readOnce did not.

@@ -1,6 +1,6 @@
 // Package server runs Cowboy's WebSocket handler state machine (cowboy_websocket) in Go, over
-// the ws engine: an InitFunc for the upgrade request, then one goroutine per connection that
-// calls the handler's callbacks one after another.
+// the ws engine: an InitFunc for the upgrade request, then one goroutine per connection (or an
+// event loop, Options.EventLoops) that calls the handler's callbacks one after another.
 //
 // # Cowboy to Go
 //
@@ -60,6 +60,24 @@
 // deadline to the past, and the idle timeout is the same read deadline, so no second
 // goroutine or timer is parked per connection. A callback that panics closes its own
 // connection with 1011 and terminate sees ReasonCrash; the server goes on.
+//
+// Large frames skip a copy each way: the rest of a frame of 8 KiB or more is read straight
+// into the message buffer, and a reply of 32 KiB or more is sent from where it is, behind its
+// header, with one writev.
+//
+// # Event loops
+//
+// With Options.EventLoops set (Linux; TCP and Unix sockets), connections are not goroutines:
+// each event loop waits on an epoll set of sockets (itself parked in Go's netpoller) and gives
+// a ready connection one turn, which is the same steps as above without blocking: read once
+// into the loop's shared buffer, run every frame and info, write what the socket takes. An
+// idle connection holds no goroutine, no stack and no buffer, only its Conn, engine and
+// handler (about 1.5 KiB in all, cmd/memconn -loops 1), and a busy loop saves the goroutine
+// switch and the empty read of every wake-up. A socket that will not take more output stops
+// the connection's reading and its mailbox until it drains, or until Options.WriteTimeout.
+// The one rule: callbacks run on the loop, so a callback that blocks stalls its loop's other
+// connections. Handlers that call databases or sleep belong on the default driver, where
+// blocking is as harmless as in a Cowboy process.
 //
 // The bytes of a Frame passed to WebsocketHandle live in the connection's read buffer: they
 // are valid until the callback returns, and replying with them (the echo) is fine because

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/bronco-ws/bronco/ws/frame"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestSlowReaderWriteTimeout: a client that stops reading while the handler keeps sending
@@ -73,5 +75,33 @@ func TestEventLoopsFallBack(t *testing.T) {
 	s.mu.Unlock()
 	if loops != 0 {
 		t.Errorf("%d event loops started for a connection none can poll", loops)
+	}
+}
+
+// TestLargeAndSmallInOrder: large frames (read straight into the message buffer, replies
+// sent with writev) and small ones (batched through the buffers), sent in one burst, come
+// back whole and in order (RFC 6455 §5.4: fragments and messages keep their order).
+func TestLargeAndSmallInOrder(t *testing.T) {
+	c := dial(t, startHandler(t, newHandler(), Options{}))
+	var want []string
+	var burst []byte
+	for i, size := range []int{100 << 10, 10, 70 << 10, 1, 40 << 10, 33 << 10} {
+		msg := strings.Repeat(string(rune('a'+i)), size)
+		want = append(want, msg)
+		key := [4]byte{1, 2, 3, byte(i)}
+		p := []byte(msg)
+		frame.Mask(key, 0, p)
+		burst = frame.AppendHeader(burst, frame.Header{Fin: true, Opcode: frame.OpBinary, Masked: true, Mask: key, Length: int64(size)})
+		burst = append(burst, p...)
+	}
+	if _, err := c.NetConn().Write(burst); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for range want {
+		got = append(got, readText(t, c))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("echoes (-want +got):\n%s", diff)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // loop is one event loop: an epoll set of connection sockets plus a pipe that other
@@ -333,6 +334,32 @@ func sockRead(fd int, b []byte) (n int, wouldBlock bool, err error) {
 		}
 		return n, false, nil
 	}
+}
+
+// sockWritev writes as much of a and then b as the socket takes now, with one writev.
+func sockWritev(fd int, a, b []byte) (n int, err error) {
+	var iov [2]syscall.Iovec
+	cnt := 0
+	for _, p := range [2][]byte{a, b} {
+		if len(p) > 0 {
+			iov[cnt].Base = &p[0]
+			iov[cnt].SetLen(len(p))
+			cnt++
+		}
+	}
+	for cnt > 0 {
+		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(cnt))
+		switch e {
+		case 0:
+			return int(r), nil
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return 0, nil
+		default:
+			return 0, os.NewSyscallError("writev", e)
+		}
+	}
+	return 0, nil
 }
 
 // sockWrite writes as much of b as the socket takes now.

@@ -32,6 +32,17 @@ func (e *Engine) AppendMessage(dst []byte, op frame.Opcode, payload []byte, comp
 	return e.AppendFrame(dst, h, payload)
 }
 
+// AppendMessageHeader appends only the header of a whole uncompressed message of n bytes,
+// for a driver that sends the payload itself right behind it (with writev) instead of
+// copying it after the header. It reports false, appending nothing, in the client role, where
+// the payload must be masked: use AppendMessage there.
+func (e *Engine) AppendMessageHeader(dst []byte, op frame.Opcode, n int) ([]byte, bool) {
+	if e.cfg.Role == frame.RoleClient {
+		return dst, false
+	}
+	return frame.AppendHeader(dst, frame.Header{Fin: true, Opcode: op, Length: int64(n)}), true
+}
+
 // AppendFrame appends one frame with payload to dst, taking Fin, Rsv and Opcode from h and
 // masking it in the client role. It is the low-level writer for fragmented messages.
 func (e *Engine) AppendFrame(dst []byte, h frame.Header, payload []byte) []byte {

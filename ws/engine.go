@@ -1,6 +1,8 @@
 package ws
 
 import (
+	"slices"
+
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/bronco-ws/bronco/ws/utf8"
 )
@@ -152,7 +154,7 @@ func (e *Engine) parse(b []byte) (Event, int, error) {
 		}
 		piece := b[n : n+int(avail)]
 		n += int(avail)
-		ev, done, err := e.payload(piece)
+		ev, done, err := e.payload(piece, false)
 		if err != nil || done {
 			return ev, n, err
 		}
@@ -215,9 +217,46 @@ func (e *Engine) inPlace(b []byte) (Event, int, bool, error) {
 	return Event{Kind: EventMessage, Opcode: h.Opcode, Data: p}, len(p), true, nil
 }
 
-// payload takes the next piece of the current data frame's payload. done reports that ev is
-// an event to return.
-func (e *Engine) payload(p []byte) (ev Event, done bool, err error) {
+// directFloor bounds what PayloadSpace offers beyond the bytes a message already has: a peer
+// that announces a large frame and sends nothing more makes the engine allocate at most this.
+const directFloor = 64 << 10
+
+// PayloadSpace returns memory into which the caller may read the next bytes of the current
+// data frame's payload straight from the socket, instead of into its own buffer and then
+// through Parse: a large message is then copied once less. It returns nil when no data frame
+// is in progress or its payload is delivered in pieces (Config.Stream). The space is at most
+// what the frame still lacks, and at most max(64 KiB, the message so far). After reading n
+// bytes into it, call PayloadRead(n) before any other method.
+func (e *Engine) PayloadSpace() []byte {
+	if !e.inFrame || e.left == 0 || e.cfg.Stream && !e.compressed || e.err != nil || e.closeRecv {
+		return nil
+	}
+	n := int(min(e.left, int64(max(directFloor, len(e.msg)))))
+	e.msg = slices.Grow(e.msg, n)
+	return e.msg[len(e.msg) : len(e.msg)+n]
+}
+
+// PayloadRead takes the n bytes the caller read into PayloadSpace's memory, exactly as Parse
+// takes the same bytes: unmasked, validated, and completing the message when they are its
+// last. Errors are sticky as with Parse.
+func (e *Engine) PayloadRead(n int) (Event, error) {
+	if e.err != nil {
+		return Event{}, e.err
+	}
+	if n < 0 || !e.inFrame || int64(n) > e.left || n > cap(e.msg)-len(e.msg) {
+		panic("ws: PayloadRead of more than PayloadSpace returned")
+	}
+	ev, _, err := e.payload(e.msg[len(e.msg):len(e.msg)+n], true)
+	if err != nil {
+		e.err = err
+	}
+	return ev, err
+}
+
+// payload takes the next piece of the current data frame's payload; inMsg says that p is
+// already in place at the end of the message buffer. done reports that ev is an event to
+// return.
+func (e *Engine) payload(p []byte, inMsg bool) (ev Event, done bool, err error) {
 	if e.hdr.Masked {
 		e.maskPos = frame.Mask(e.hdr.Mask, e.maskPos, p)
 	}
@@ -243,7 +282,11 @@ func (e *Engine) payload(p []byte) (ev Event, done bool, err error) {
 		}
 		return Event{Kind: EventFragment, Opcode: e.opcode, Data: p, Final: last}, true, nil
 	}
-	e.msg = append(e.msg, p...)
+	if inMsg {
+		e.msg = e.msg[:len(e.msg)+len(p)]
+	} else {
+		e.msg = append(e.msg, p...)
+	}
 	if !last {
 		return Event{}, false, nil
 	}

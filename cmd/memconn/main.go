@@ -6,6 +6,7 @@
 //	go run ./cmd/memconn -n 10000 -hibernate=false
 //	go run ./cmd/memconn -n 10000 -hibernate=true
 //	go run ./cmd/memconn -n 10000 -compress -hibernate=true
+//	go run ./cmd/memconn -n 10000 -loops 1
 //
 // It prints one markdown table row: mode, connections, RSS and Go heap+stacks per
 // connection in bytes, server goroutines, and the time the connections took to open.
@@ -27,6 +28,7 @@ func main() {
 	n := flag.Int("n", 10000, "connections to open (two descriptors each across both processes)")
 	hibernate := flag.Bool("hibernate", false, "the handler hibernates after every message")
 	overHTTP := flag.Bool("http", false, "mount the server on net/http instead of a bare listener")
+	loops := flag.Int("loops", 0, "drive connections with this many event loops (server.Options.EventLoops)")
 	compress := flag.Bool("compress", false, "negotiate permessage-deflate (context takeover both ways); the echo goes back compressed")
 	serve := flag.Bool("serve", false, "internal: run as the measured server process")
 	header := flag.Bool("header", false, "print the markdown table header and exit")
@@ -37,21 +39,21 @@ func main() {
 		return
 	}
 	if *serve {
-		runServer(*hibernate, *compress, *overHTTP)
+		runServer(*hibernate, *compress, *overHTTP, *loops)
 		return
 	}
-	if err := measure(*n, *hibernate, *compress, *overHTTP); err != nil {
+	if err := measure(*n, *hibernate, *compress, *overHTTP, *loops); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // measure runs the server child, opens the connections and prints the per-connection costs.
-func measure(n int, hibernate, compress, overHTTP bool) error {
+func measure(n int, hibernate, compress, overHTTP bool, loops int) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, "-serve", "-hibernate="+strconv.FormatBool(hibernate), "-compress="+strconv.FormatBool(compress), "-http="+strconv.FormatBool(overHTTP))
+	cmd := exec.Command(self, "-serve", "-hibernate="+strconv.FormatBool(hibernate), "-compress="+strconv.FormatBool(compress), "-http="+strconv.FormatBool(overHTTP), "-loops="+strconv.Itoa(loops))
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
@@ -104,6 +106,9 @@ func measure(n int, hibernate, compress, overHTTP bool) error {
 	}
 	if overHTTP {
 		mode += ", net/http"
+	}
+	if loops > 0 {
+		mode += fmt.Sprintf(", %d event loop(s)", loops)
 	}
 	fmt.Printf("| %s | %d | %.0f | %.0f | %d | %v |\n", mode, n,
 		float64(rss1-rss0)/float64(n), float64(heap1-heap0)/float64(n), gs, opened.Round(time.Millisecond))

@@ -27,8 +27,9 @@ func (echo) WebsocketInfo(*server.Conn, any) server.Result { return server.OK() 
 
 // runServer serves on loopback, prints its address, then answers each "stats" line on stdin
 // with the live heap (after a full collection) and the goroutine count.
-func runServer(hibernate, compress, overHTTP bool) {
-	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return echo{hibernate}, nil }, server.Options{Compress: compress})
+func runServer(hibernate, compress, overHTTP bool, loops int) {
+	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return echo{hibernate}, nil },
+		server.Options{Compress: compress, EventLoops: loops})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)

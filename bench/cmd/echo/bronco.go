@@ -26,18 +26,24 @@ func (e broncoEcho) WebsocketHandle(_ *server.Conn, f server.Frame) server.Resul
 
 func (broncoEcho) WebsocketInfo(*server.Conn, any) server.Result { return server.OK() }
 
-func newBronco(c config) *server.Server {
+func newBronco(c config, loops int) *server.Server {
 	h := broncoEcho{hibernate: c.hibernate}
 	return server.New(func(*server.Upgrade) (server.Handler, error) { return h, nil }, server.Options{
 		Compress:       c.compress,
 		Deflate:        deflate.Config{Level: deflate.BestSpeed},
 		MaxFrameSize:   maxMessage,
 		MaxMessageSize: maxMessage,
+		EventLoops:     loops,
 	})
 }
 
-// serveBroncoRaw is bronco's bare-listener mode: its own handshake parser, no net/http.
-func serveBroncoRaw(l net.Listener, c config) error { return newBronco(c).Serve(l) }
+// serveBroncoLoop is bronco's fastest documented setup, for handlers that do not block:
+// the bare listener, and one event loop (Options.EventLoops) for the one core it gets.
+func serveBroncoLoop(l net.Listener, c config) error { return newBronco(c, 1).Serve(l) }
 
-// serveBroncoHTTP mounts the same server on net/http, as an application with other routes would.
-func serveBroncoHTTP(l net.Listener, c config) error { return http.Serve(l, newBronco(c)) }
+// serveBroncoRaw is bronco's bare-listener mode with the default goroutine per connection.
+func serveBroncoRaw(l net.Listener, c config) error { return newBronco(c, 0).Serve(l) }
+
+// serveBroncoHTTP mounts the same server on net/http, as an application with other routes
+// would, with a goroutine per connection.
+func serveBroncoHTTP(l net.Listener, c config) error { return http.Serve(l, newBronco(c, 0)) }

@@ -34,6 +34,7 @@ type config struct {
 
 // servers maps -lib names to functions that serve on a listener until it fails.
 var servers = map[string]func(l net.Listener, c config) error{
+	"bronco-loop": serveBroncoLoop,
 	"bronco":      serveBroncoRaw,
 	"bronco-http": serveBroncoHTTP,
 	"gorilla":     serveGorilla,

@@ -21,7 +21,7 @@ import (
 )
 
 // libs in table order; the first is the reference of every ratio.
-var allLibs = []string{"bronco", "bronco-http", "gorilla", "gws", "gobwas", "coder"}
+var allLibs = []string{"bronco-loop", "bronco", "bronco-http", "gorilla", "gws", "gobwas", "coder"}
 
 // plainCells and the same with deflate make the throughput matrix of the issue.
 var plainCells = []cell{
