@@ -116,9 +116,9 @@ func (e *Encoder) acquire() *encState {
 type levelParams struct {
 	fast  bool // one candidate per position, no chains (compressFast)
 	good  int  // a match this long already: search a quarter of the chain
-	lazy  int // try a lazy match only below this length; 0 means greedy
-	nice  int // stop searching at a match this long
-	chain int // hash-chain candidates examined per position; 0 finds no matches
+	lazy  int  // try a lazy match only below this length; 0 means greedy
+	nice  int  // stop searching at a match this long
+	chain int  // hash-chain candidates examined per position; 0 finds no matches
 }
 
 var levels = [...]levelParams{
