@@ -422,7 +422,9 @@ func TestBadCloseFrameClosesTCP(t *testing.T) {
 	for _, tt := range []struct {
 		payload string
 		code    byte // low byte of the close code: 1002 (0xea) or 1007 (0xef)
-	}{{"\x03", 0xea}, {"\x03\xe8\xff", 0xef}, {"\x03\xed", 0xea}} {
+	}{{"\x03", 0xea}, {"\x03\xe8\xff", 0xef}, {"\x03\xed", 0xea},
+		// RFC 6455 §5.5: a control frame's payload is at most 125 bytes (Autobahn 7.3.6).
+		{"\x03\xe8" + strings.Repeat("*", 124), 0xea}} {
 		payload := tt.payload
 		h := newHandler()
 		c := dial(t, startHandler(t, h, Options{CloseTimeout: time.Minute}))

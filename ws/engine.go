@@ -122,6 +122,9 @@ func (e *Engine) parse(b []byte) (Event, int, error) {
 				return Event{}, n, nil
 			}
 			if err := e.acceptHeader(h); err != nil {
+				// A malformed close frame is still the peer's close: it will send nothing
+				// more, so the connection must not wait for another (Autobahn 7.3.6).
+				e.closeRecv = h.Opcode == frame.OpClose
 				return Event{}, n, err
 			}
 			if h.Opcode.IsControl() {

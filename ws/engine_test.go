@@ -235,3 +235,28 @@ func BenchmarkEngineRead(b *testing.B) {
 		})
 	}
 }
+
+// TestMalformedCloseIsReceived: a close frame that breaks a header rule (RFC 6455 §5.5: a
+// control payload of at most 125 bytes, FIN set, no RSV bits) still ends the peer's side,
+// so the engine reports CloseReceived and the server closes TCP at once (§7.1.1).
+func TestMalformedCloseIsReceived(t *testing.T) {
+	tests := []struct {
+		name  string
+		frame []byte
+		want  bool
+	}{
+		{"126-byte close", cf(true, frame.OpClose, "\x03\xe8"+strings.Repeat("*", 124)), true},
+		{"fragmented close", cf(false, frame.OpClose, "\x03\xe8"), true},
+		{"126-byte ping", cf(true, frame.OpPing, strings.Repeat("*", 126)), false},
+	}
+	for _, tt := range tests {
+		e := NewEngine(Config{})
+		_, _, err := e.Parse(tt.frame)
+		if err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+		if got := e.CloseReceived(); got != tt.want {
+			t.Errorf("%s: CloseReceived %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}
