@@ -135,9 +135,14 @@ func (lp *loop) wait() (int, error) {
 }
 
 func (lp *loop) pollOnce(uintptr) bool {
-	lp.polled, lp.pollErr = syscall.EpollWait(lp.epfd, lp.events, 0)
-	if lp.pollErr == syscall.EINTR {
-		lp.polled, lp.pollErr = 0, nil
+	r, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(lp.epfd),
+		uintptr(unsafe.Pointer(&lp.events[0])), uintptr(len(lp.events)), 0, 0, 0)
+	lp.polled, lp.pollErr = int(r), nil
+	if e != 0 {
+		lp.polled = 0
+		if e != syscall.EINTR {
+			lp.pollErr = e
+		}
 	}
 	return lp.polled > 0 || lp.pollErr != nil
 }
@@ -318,21 +323,28 @@ func (lp *loop) unregister(c *Conn) {
 	c.fd = -1
 }
 
+// The loop's sockets are non-blocking, so their system calls go straight to the kernel
+// (RawSyscall): through syscall.Syscall, a long copy looks to the runtime like a blocked
+// thread, and sysmon hands the loop's P to another thread, at the cost of a context switch
+// each way.
+
 // sockRead reads from c's socket into b. n == 0 with a nil error is the end of the stream;
 // wouldBlock reports that the socket had nothing.
 func sockRead(fd int, b []byte) (n int, wouldBlock bool, err error) {
+	if len(b) == 0 {
+		return 0, true, nil
+	}
 	for {
-		n, err = syscall.Read(fd, b)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err == syscall.EAGAIN {
+		r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		switch e {
+		case 0:
+			return int(r), false, nil
+		case syscall.EINTR:
+		case syscall.EAGAIN:
 			return 0, true, nil
+		default:
+			return 0, false, os.NewSyscallError("read", e)
 		}
-		if err != nil {
-			return 0, false, os.NewSyscallError("read", err)
-		}
-		return n, false, nil
 	}
 }
 
@@ -348,7 +360,7 @@ func sockWritev(fd int, a, b []byte) (n int, err error) {
 		}
 	}
 	for cnt > 0 {
-		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(cnt))
+		r, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(cnt))
 		switch e {
 		case 0:
 			return int(r), nil
@@ -365,17 +377,15 @@ func sockWritev(fd int, a, b []byte) (n int, err error) {
 // sockWrite writes as much of b as the socket takes now.
 func sockWrite(fd int, b []byte) (n int, err error) {
 	for n < len(b) {
-		m, err := syscall.Write(fd, b[n:])
-		if m > 0 {
-			n += m
-		}
-		switch err {
-		case nil:
+		r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[n])), uintptr(len(b)-n))
+		switch e {
+		case 0:
+			n += int(r)
 		case syscall.EINTR:
 		case syscall.EAGAIN:
 			return n, nil
 		default:
-			return n, os.NewSyscallError("write", err)
+			return n, os.NewSyscallError("write", e)
 		}
 	}
 	return n, nil

@@ -22,7 +22,6 @@ const (
 	keyLatencyP50     = "latency-p50"
 	keyLatencyP99     = "latency-p99"
 	keyKernelShare    = "kernel-share"
-	keySyscalls       = "syscalls-per-msg"
 	keyRSS            = "idle-rss"
 	keyHeap           = "idle-heap"
 	keyRSSHibernated  = "idle-rss-hibernated"
@@ -35,6 +34,9 @@ const (
 func rateKey(c cell) string { return "rate " + c.String() }
 func cpuKey(c cell) string  { return "cpu " + c.String() }
 
+// syscallsKey names the server's reads and writes per message in cell c.
+func syscallsKey(c cell) string { return "syscalls " + c.String() }
+
 // metrics lists the rows in table order.
 func metrics() []metric {
 	var ms []metric
@@ -45,8 +47,10 @@ func metrics() []metric {
 				metric{rateKey(c), "msg/s, " + c.String(), "msg/s", true},
 				metric{cpuKey(c), "server CPU per msg, " + c.String(), "µs", false})
 			if !compress && c.conns == 100 {
-				ms = append(ms, metric{keyKernelShare, "kernel share of server CPU, " + c.String(), "%", false},
-					metric{keySyscalls, "server reads+writes per msg, " + c.String(), "", false})
+				ms = append(ms, metric{keyKernelShare, "kernel share of server CPU, " + c.String(), "%", false})
+			}
+			if !compress && (c.conns == 100 || c.size == 64<<10) {
+				ms = append(ms, metric{syscallsKey(c), "server reads+writes per msg, " + c.String(), "", false})
 			}
 		}
 		if !compress {
@@ -89,8 +93,8 @@ func (r *results) addCell(lib string, c cell, cr cellResult) {
 	r.add(cpuKey(c), lib, micros(cr.cpuPerMsg))
 	if !c.compress && c.conns == 100 {
 		r.add(keyKernelShare, lib, 100*cr.sysShare)
-		r.add(keySyscalls, lib, cr.syscalls)
 	}
+	r.add(syscallsKey(c), lib, cr.syscalls)
 	if cr.p50 > 0 {
 		r.add(keyLatencyP50, lib, micros(cr.p50))
 		r.add(keyLatencyP99, lib, micros(cr.p99))
