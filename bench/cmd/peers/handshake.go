@@ -49,9 +49,9 @@ func runHandshakes(srv *serverProc, warm, dur time.Duration) (handshakeResult, e
 		}()
 	}
 	time.Sleep(warm)
-	n0, u0, s0, t0, err0 := snapshot(srv, &count)
+	s0, err0 := snapshot(srv, &count)
 	time.Sleep(dur)
-	n1, u1, s1, t1, err1 := snapshot(srv, &count)
+	s1, err1 := snapshot(srv, &count)
 	stop.Store(true)
 	wg.Wait()
 	switch {
@@ -61,12 +61,12 @@ func runHandshakes(srv *serverProc, warm, dur time.Duration) (handshakeResult, e
 		return handshakeResult{}, err0
 	case err1 != nil:
 		return handshakeResult{}, err1
-	case n1 == n0:
+	case s1.n == s0.n:
 		return handshakeResult{}, fmt.Errorf("peers: no upgrade in %v", dur)
 	}
 	return handshakeResult{
-		perSec:    float64(n1-n0) / t1.Sub(t0).Seconds(),
-		cpuPerOne: (u1 - u0 + s1 - s0) / time.Duration(n1-n0),
+		perSec:    float64(s1.n-s0.n) / s1.at.Sub(s0.at).Seconds(),
+		cpuPerOne: (s1.user - s0.user + s1.sys - s0.sys) / time.Duration(s1.n-s0.n),
 	}, nil
 }
 

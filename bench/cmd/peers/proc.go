@@ -87,7 +87,12 @@ func (p *serverProc) stats() (heap, goroutines int64, err error) {
 
 // cpuTime is the child's user and system CPU time so far, all threads included.
 func (p *serverProc) cpuTime() (user, sys time.Duration, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	return procCPU(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+}
+
+// procCPU reads the user and system CPU time of a process from its /proc stat file.
+func procCPU(statPath string) (user, sys time.Duration, err error) {
+	b, err := os.ReadFile(statPath)
 	if err != nil {
 		return 0, 0, err
 	}

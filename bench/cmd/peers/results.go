@@ -34,6 +34,9 @@ const (
 func rateKey(c cell) string { return "rate " + c.String() }
 func cpuKey(c cell) string  { return "cpu " + c.String() }
 
+// clientKey names the load generator's CPU use in cell c.
+func clientKey(c cell) string { return "client " + c.String() }
+
 // syscallsKey names the server's reads and writes per message in cell c.
 func syscallsKey(c cell) string { return "syscalls " + c.String() }
 
@@ -51,6 +54,11 @@ func metrics() []metric {
 			}
 			if !compress && (c.conns == 100 || c.size == 64<<10) {
 				ms = append(ms, metric{syscallsKey(c), "server reads+writes per msg, " + c.String(), "", false})
+			}
+			if !compress {
+				// Higher is better: the busier the one-core load generator, the closer the
+				// cell is to its ceiling, and the less the server held it back.
+				ms = append(ms, metric{clientKey(c), "load generator CPU busy, " + c.String(), "%", true})
 			}
 		}
 		if !compress {
@@ -95,6 +103,7 @@ func (r *results) addCell(lib string, c cell, cr cellResult) {
 		r.add(keyKernelShare, lib, 100*cr.sysShare)
 	}
 	r.add(syscallsKey(c), lib, cr.syscalls)
+	r.add(clientKey(c), lib, 100*cr.clientBusy)
 	if cr.p50 > 0 {
 		r.add(keyLatencyP50, lib, micros(cr.p50))
 		r.add(keyLatencyP99, lib, micros(cr.p99))

@@ -39,6 +39,7 @@ type cellResult struct {
 	cpuPerMsg  time.Duration // server CPU, user plus system
 	sysShare   float64       // system time ÷ CPU time in the server
 	syscalls   float64       // the server's reads and writes per message
+	clientBusy float64       // the load generator's CPU time ÷ the window: near 1, it is the limit
 	p50, p99   time.Duration // round trips, recorded only with one connection and one in flight
 }
 
@@ -175,14 +176,14 @@ func runCell(srv *serverProc, c cell, warm, dur time.Duration) (cellResult, erro
 	if err != nil {
 		return cellResult{}, err
 	}
-	n0, u0, s0, t0, err := snapshot(srv, &count)
+	s0, err := snapshot(srv, &count)
 	if err != nil {
 		return cellResult{}, err
 	}
 	measuring.Store(true)
 	time.Sleep(dur)
 	measuring.Store(false)
-	n1, u1, s1, t1, err := snapshot(srv, &count)
+	s1, err := snapshot(srv, &count)
 	if err != nil {
 		return cellResult{}, err
 	}
@@ -198,18 +199,20 @@ func runCell(srv *serverProc, c cell, warm, dur time.Duration) (cellResult, erro
 	if firstErr != nil {
 		return cellResult{}, firstErr
 	}
-	msgs := n1 - n0
+	msgs := s1.n - s0.n
 	if msgs == 0 {
 		return cellResult{}, fmt.Errorf("peers: no echo in %v", dur)
 	}
-	cpu := (u1 - u0) + (s1 - s0)
+	cpu := (s1.user - s0.user) + (s1.sys - s0.sys)
+	window := s1.at.Sub(s0.at)
 	r := cellResult{
-		msgsPerSec: float64(msgs) / t1.Sub(t0).Seconds(),
+		msgsPerSec: float64(msgs) / window.Seconds(),
 		cpuPerMsg:  cpu / time.Duration(msgs),
 		syscalls:   float64(sc1-sc0) / float64(msgs),
+		clientBusy: float64((s1.selfUser-s0.selfUser)+(s1.selfSys-s0.selfSys)) / float64(window),
 	}
 	if cpu > 0 {
-		r.sysShare = float64(s1-s0) / float64(cpu)
+		r.sysShare = float64(s1.sys-s0.sys) / float64(cpu)
 	}
 	if len(samples) > 0 {
 		slices.Sort(samples)
@@ -219,9 +222,21 @@ func runCell(srv *serverProc, c cell, warm, dur time.Duration) (cellResult, erro
 	return r, nil
 }
 
-func snapshot(srv *serverProc, count *atomic.Int64) (n int64, user, sys time.Duration, at time.Time, err error) {
-	user, sys, err = srv.cpuTime()
-	return count.Load(), user, sys, time.Now(), err
+// snapshot reads the messages counted so far, the server's CPU time and this process's.
+func snapshot(srv *serverProc, count *atomic.Int64) (s sample, err error) {
+	s.user, s.sys, err = srv.cpuTime()
+	if err == nil {
+		s.selfUser, s.selfSys, err = procCPU("/proc/self/stat")
+	}
+	s.n, s.at = count.Load(), time.Now()
+	return s, err
+}
+
+// sample is one reading taken at the start or the end of a measured window.
+type sample struct {
+	n                            int64
+	user, sys, selfUser, selfSys time.Duration
+	at                           time.Time
 }
 
 // pump keeps inflight messages outstanding on lc: every reply counted is answered with a
