@@ -1,9 +1,11 @@
 package deflate
 
 import (
+	"bytes"
 	"compress/flate"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 )
 
@@ -67,28 +69,46 @@ func BenchmarkCompress(b *testing.B) {
 	}
 }
 
-// BenchmarkDecompress inflates the same kind of stream with a Decoder.
+// BenchmarkDecompress inflates the same kind of stream with a Decoder and, for the ratio,
+// with compress/flate reset on each message as a Decoder without context takeover would
+// use it. MB/s is output throughput.
 func BenchmarkDecompress(b *testing.B) {
-	for _, c := range corpora {
-		b.Run(c.name, func(b *testing.B) {
+	for _, size := range []int{benchMessageSize, 64 << 10} {
+		for _, c := range corpora {
 			data := c.gen(1 << 20)
-			e := NewEncoder(15, DefaultLevel, false)
+			e := NewEncoder(15, BestSpeed, false)
 			var payloads [][]byte
-			for off := 0; off+benchMessageSize <= len(data); off += benchMessageSize {
-				payloads = append(payloads, e.AppendCompress(nil, data[off:off+benchMessageSize]))
+			for off := 0; off+size <= len(data); off += size {
+				payloads = append(payloads, e.AppendCompress(nil, data[off:off+size]))
 			}
-			d := NewDecoder(15, false)
-			out := make([]byte, 0, benchMessageSize)
-			b.SetBytes(benchMessageSize)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				var err error
-				if out, err = d.AppendDecompress(out[:0], payloads[i%len(payloads)], benchMessageSize); err != nil {
-					b.Fatal(err)
+			b.Run(fmt.Sprintf("%s-%dKiB/bronco", c.name, size>>10), func(b *testing.B) {
+				d := NewDecoder(15, false)
+				out := make([]byte, 0, size)
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					var err error
+					if out, err = d.AppendDecompress(out[:0], payloads[i%len(payloads)], int64(size)); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+			b.Run(fmt.Sprintf("%s-%dKiB/stdlib", c.name, size>>10), func(b *testing.B) {
+				var src bytes.Reader
+				zr := flate.NewReader(&src)
+				out := bytes.NewBuffer(make([]byte, 0, size))
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					src.Reset(slices.Concat(payloads[i%len(payloads)], syncTail))
+					zr.(flate.Resetter).Reset(&src, nil)
+					out.Reset()
+					if _, err := out.ReadFrom(zr); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 
