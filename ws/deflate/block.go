@@ -1,5 +1,10 @@
 package deflate
 
+import (
+	"encoding/binary"
+	"slices"
+)
+
 // A token is one LZ77 output: a literal byte below matchFlag, or a match
 // with its length-3 in bits 15..22 and distance-1 in bits 0..14.
 type token uint32
@@ -29,6 +34,7 @@ type blockWriter struct {
 	rle      [numLitLen + numDist]uint16 // code-length symbols, extra value in bits 5..
 	nrle     int
 	builder  huffmanBuilder
+	lenBits  [256]uint32 // made by writeTokens for its block
 }
 
 // writeBlock writes tokens, which encode input, as one or more non-final blocks.
@@ -213,22 +219,51 @@ func (w *blockWriter) writeDynamicHeader() {
 }
 
 func (w *blockWriter) writeTokens(tokens []token, lit, dist *huffmanCode) {
+	// The hot loop keeps the bit accumulator in locals and stores whole words into room made
+	// up front: a token takes at most 15+5+15+13 bits, so with fewer than 16 bits pending at
+	// each token the accumulator never overflows, and one word store drains it.
 	bw := &w.bw
-	for _, t := range tokens {
-		if t < matchFlag {
-			bw.writeBits(uint32(lit.codes[t]), uint(lit.lens[t]))
-			continue
-		}
-		l := int(t>>15) & 0xff
+	o := len(bw.out)
+	buf := slices.Grow(bw.out, len(tokens)*6+16)
+	buf = buf[:cap(buf)]
+	// Every match length's code with its extra bits, made once per block: bits 0-23 the
+	// code and extra bits of length l+3, bits 24-31 their count.
+	lenBits := &w.lenBits
+	for l := range lenBits {
 		lc := lengthCode[l]
 		sym := 257 + int(lc)
-		n := uint(lit.lens[sym])
-		bw.writeBits(uint32(lit.codes[sym])|uint32(l+3-int(lengthBase[lc]))<<n, n+uint(lengthExtra[lc]))
-		d := int(t&0x7fff) + 1
-		dc := distCode(d)
-		n = uint(dist.lens[dc])
-		bw.writeBits(uint32(dist.codes[dc])|uint32(d-int(distBase[dc]))<<n, n+uint(distExtra[dc]))
+		cl := uint32(lit.lens[sym])
+		lenBits[l] = uint32(lit.codes[sym]) | uint32(l+3-int(lengthBase[lc]))<<cl | (cl+uint32(lengthExtra[lc]))<<24
 	}
+	acc, n := bw.acc, bw.nbits
+	for n >= 8 {
+		buf[o] = byte(acc)
+		o++
+		acc >>= 8
+		n -= 8
+	}
+	for _, t := range tokens {
+		if t < matchFlag {
+			acc |= uint64(lit.codes[t]) << n
+			n += uint(lit.lens[t])
+		} else {
+			lb := lenBits[uint8(t>>15)]
+			acc |= uint64(lb&0xffffff) << n
+			n += uint(lb >> 24)
+			d := int(t&0x7fff) + 1
+			dc := distCode(d)
+			acc |= (uint64(dist.codes[dc]) | uint64(d-int(distBase[dc]))<<dist.lens[dc]) << n
+			n += uint(dist.lens[dc]) + uint(distExtra[dc])
+		}
+		if n >= 16 {
+			binary.LittleEndian.PutUint64(buf[o:], acc)
+			k := n >> 3
+			o += int(k)
+			acc >>= k << 3
+			n &= 7
+		}
+	}
+	bw.out, bw.acc, bw.nbits = buf[:o], acc, n
 	bw.writeBits(uint32(lit.codes[endOfBlock]), uint(lit.lens[endOfBlock]))
 }
 

@@ -246,7 +246,8 @@ func (s *encState) flush() {
 }
 
 // compressFast is BestSpeed: greedy, with one candidate per position (the newest with the
-// same four-byte hash, no chains), match interiors left out of the table, and a stride that
+// same four-byte hash, no chains), no position inside or at the end of a match put in the
+// table (hashing one cost more time than its matches saved bytes), and a stride that
 // grows while no match turns up, so incompressible input costs little more than its
 // literals. It gives up some ratio for about twice the speed of the chained search.
 func (s *encState) compressFast(limit int) {
@@ -280,10 +281,6 @@ func (s *encState) compressFast(limit int) {
 				s.tokens = append(s.tokens, matchToken(l, int(d)))
 				p += l
 				misses = 0
-				// The match's last positions go in, so the next one can chain from here.
-				if q := p - 2; q+4 <= len(s.buf) {
-					s.head[s.hash(q)] = int32(q) + s.base
-				}
 				continue
 			}
 		}
