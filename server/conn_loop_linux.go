@@ -47,27 +47,35 @@ func (c *Conn) turn(events uint32) {
 	}
 	// Hang-up and error are reported even when not asked for: read to learn which.
 	hup := events&(syscall.EPOLLHUP|syscall.EPOLLERR) != 0
-	if !c.done && (events&epollIn != 0 && c.reading() || hup) {
-		c.readOnce()
-	}
+	read := !c.done && (events&epollIn != 0 && c.reading() || hup)
 	if c.timerFired.Swap(false) {
 		c.armed = time.Time{}
 		c.checkDeadlines()
 	}
-	c.load()
-	for !c.done {
-		c.process()
-		if !c.writeBlocked() {
-			c.drain()
+	for reads := 1; ; reads++ {
+		full := read && c.readOnce()
+		c.load()
+		for !c.done {
+			c.process()
+			if !c.writeBlocked() {
+				c.drain()
+			}
+			if c.shutdown.Load() && !c.closing && !c.done {
+				c.startClose(frame.CloseGoingAway, ReasonShutdown{})
+			}
+			if !c.held || !c.active {
+				break // else: reactivated by an info with frames still held, handle them first
+			}
 		}
-		if c.shutdown.Load() && !c.closing && !c.done {
-			c.startClose(frame.CloseGoingAway, ReasonShutdown{})
-		}
-		if !c.held || !c.active {
-			break // else: reactivated by an info with frames still held, handle them first
+		c.unload()
+		// A read that filled its buffer likely left more behind: read it now, while this
+		// connection's message is still in the cache, rather than after every other
+		// connection's turn (which costs a large echo its cache lines and doubles the price
+		// of writing it back). Bounded, so that one busy client cannot starve the rest.
+		if !full || reads == maxReadsPerTurn || !c.reading() {
+			break
 		}
 	}
-	c.unload()
 	c.writeOut()
 	if c.done && !c.writeBlocked() {
 		c.finishLoop()
@@ -101,9 +109,12 @@ func (c *Conn) reading() bool {
 
 func (c *Conn) writeBlocked() bool { return c.wo < len(c.wbuf) }
 
+// maxReadsPerTurn bounds the reads one connection gets in a turn of the loop.
+const maxReadsPerTurn = 8
+
 // readOnce reads what the socket has into the loop's buffer, after the bytes carried over
-// from the last turn.
-func (c *Conn) readOnce() {
+// from the last turn. It reports whether the read filled the space it had.
+func (c *Conn) readOnce() (full bool) {
 	lp := c.lp
 	if space := c.directSpace(); space != nil {
 		n, wouldBlock, err := sockRead(c.fd, space)
@@ -114,13 +125,13 @@ func (c *Conn) readOnce() {
 		case !wouldBlock:
 			c.readEnded(err)
 		}
-		return
+		return n == len(space)
 	}
 	k := copy(lp.rbuf, c.carry)
 	c.carry = c.carry[:0]
 	c.rbuf, c.rbox, c.r, c.w = lp.rbuf, nil, 0, k
 	if k == len(lp.rbuf) {
-		return // the carried frames go first
+		return true // the carried frames go first
 	}
 	n, wouldBlock, err := sockRead(c.fd, lp.rbuf[k:])
 	switch {
@@ -131,6 +142,7 @@ func (c *Conn) readOnce() {
 	case !wouldBlock:
 		c.readEnded(err)
 	}
+	return c.w == len(lp.rbuf)
 }
 
 // readEnded ends the connection whose read found the end of the stream (err nil) or failed.
