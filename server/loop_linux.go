@@ -263,23 +263,28 @@ func detach(nc net.Conn) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	fd := -1
-	var derr error
+	fd, flags := -1, uintptr(0)
+	var errno syscall.Errno
 	if err := rc.Control(func(s uintptr) {
 		r, _, e := syscall.Syscall(syscall.SYS_FCNTL, s, syscall.F_DUPFD_CLOEXEC, 0)
-		if e != 0 {
-			derr = os.NewSyscallError("fcntl", e)
-			return
+		if errno = e; e == 0 {
+			fd = int(r)
+			// O_NONBLOCK belongs to the open file, which the duplicate shares, and the net
+			// package's sockets have it: checked rather than set, one call instead of two.
+			flags, _, errno = syscall.Syscall(syscall.SYS_FCNTL, r, syscall.F_GETFL, 0)
 		}
-		fd = int(r)
 	}); err != nil {
 		return -1, err
 	}
-	if derr != nil {
-		return -1, derr
+	if errno == 0 && flags&syscall.O_NONBLOCK == 0 {
+		err = syscall.SetNonblock(fd, true)
+	} else if errno != 0 {
+		err = os.NewSyscallError("fcntl", errno)
 	}
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		syscall.Close(fd)
+	if err != nil {
+		if fd >= 0 {
+			syscall.Close(fd)
+		}
 		return -1, err
 	}
 	nc.Close()
@@ -291,10 +296,13 @@ func (lp *loop) register(c *Conn) error {
 	for c.fd >= len(lp.byFd) {
 		lp.byFd = append(lp.byFd, make([]*Conn, max(64, len(lp.byFd)))...)
 	}
-	ev := syscall.EpollEvent{Fd: int32(c.fd)}
+	// Readable is what a new connection almost always waits for next: asking for it now
+	// saves the change of interest at the end of the first turn.
+	ev := syscall.EpollEvent{Events: epollIn, Fd: int32(c.fd)}
 	if err := syscall.EpollCtl(lp.epfd, syscall.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)
 	}
+	c.interest = epollIn
 	lp.byFd[c.fd] = c
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // A head is the start line and header lines of an HTTP/1.1 message, read in two passes.
@@ -13,15 +14,21 @@ import (
 // scratch buffer; the second (parseFields) works on a single string made from that buffer, so
 // every name and value kept is a substring of one allocation instead of one string per line.
 
-// scratchSize covers a typical browser handshake without touching the heap.
+// scratchSize covers a typical browser handshake without growing the scratch buffer.
 const scratchSize = 2048
+
+// scratches holds readHead's buffers. A pool rather than an array on the stack: a server
+// reads each handshake on a new goroutine, whose small stack would be grown (copied) to make
+// room for the array, once per connection.
+var scratches = sync.Pool{New: func() any { return new([scratchSize]byte) }}
 
 // readHead reads from br up to and including the empty line that ends a head, leaving any
 // later bytes (a first WebSocket frame, say) buffered in br. It returns the start line and
 // header lines, each ending in CRLF, without the final empty line, and the number of header
 // lines. Running out of input gives io.EOF before the first byte and io.ErrUnexpectedEOF after.
 func readHead(br *bufio.Reader, lim Limits, isRequest bool) (string, int, error) {
-	var scratch [scratchSize]byte
+	scratch := scratches.Get().(*[scratchSize]byte)
+	defer scratches.Put(scratch)
 	buf := scratch[:0]
 	maxBytes, maxFields := lim.maxHeaderBytes(), lim.maxHeaders()
 	read := 0      // bytes taken from br, the quantity MaxHeaderBytes bounds

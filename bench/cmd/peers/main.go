@@ -51,9 +51,10 @@ func main() {
 	quick := flag.Bool("quick", false, "smoke run: 1 s cells, one repetition, 2000 idle connections")
 	jsonOut := flag.String("json", "", "write the medians as JSON to this file (for cmd/chart)")
 	mdOut := flag.String("md", "", "also write the markdown table to this file")
+	readme := flag.String("readme", "", "also put the markdown table between the bench-peers markers of this file")
 	logPath := flag.String("serverlog", os.DevNull, "file for the servers' standard error")
 	serverArgs := flag.String("serverargs", "", "extra flags for every echo server, space-separated (e.g. -cpuprofile=cpu.pprof)")
-	cells := flag.String("cells", "", "run only the throughput cell with this exact name (and skip memory and upgrades)")
+	cells := flag.String("cells", "", `run only the throughput cell with this exact name, or "`+upgradesCell+`" for the upgrade cell (and skip the rest)`)
 	flag.Parse()
 	extraServerArgs = strings.Fields(*serverArgs)
 	onlyCells = *cells
@@ -88,6 +89,11 @@ func main() {
 	fmt.Print(table)
 	if *mdOut != "" {
 		if err := os.WriteFile(*mdOut, []byte(table), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if *readme != "" {
+		if err := writeReadme(*readme, table); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -127,7 +133,7 @@ func runThroughputSet(s settings, res *results, lib string) {
 			}
 			res.addCell(lib, c, r)
 		}
-		if !compress && onlyCells == "" {
+		if !compress && (onlyCells == "" || onlyCells == upgradesCell) {
 			h, err := runHandshakes(srv, s.warm, s.dur)
 			if err != nil {
 				res.fail(lib, fmt.Errorf("handshakes: %w", err))
@@ -170,7 +176,10 @@ func runMemorySet(s settings, res *results, lib string) {
 	}
 }
 
-// onlyCells narrows a run to some throughput cells (-cells), for profiling.
+// onlyCells narrows a run to one throughput cell, or the upgrade cell (-cells), for profiling.
 var onlyCells string
+
+// upgradesCell is the name -cells knows the upgrade cell by.
+const upgradesCell = "upgrades"
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
