@@ -1,0 +1,120 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bronco-ws/bronco/ws/frame"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestRequestInPieces: a request head that arrives in pieces, followed by a first frame, is
+// answered the same as one that arrives whole (RFC 6455 §4.2.1 asks nothing of how the
+// bytes are split), on both connection drivers.
+func TestRequestInPieces(t *testing.T) {
+	// A handler per connection: an echo handler's terminate waits for its reason to be read.
+	_, addr := start(t, func(*Upgrade) (Handler, error) { return newHandler(), nil }, Options{})
+	req := upgradeRequest()
+	tests := []struct {
+		name   string
+		pieces []string
+	}{
+		{"whole", []string{req}},
+		{"cut inside the request line", []string{req[:5], req[5:]}},
+		{"cut before the final CRLF", []string{req[:len(req)-2], req[len(req)-2:]}},
+		{"one byte, then the rest", []string{req[:1], req[1:]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.SetDeadline(time.Now().Add(5 * time.Second))
+			for i, p := range tt.pieces {
+				if i > 0 {
+					time.Sleep(20 * time.Millisecond) // the server's first read finds only the first piece
+				}
+				if _, err := nc.Write([]byte(p)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			msg := []byte("after " + tt.name)
+			key := [4]byte{9, 8, 7, 6}
+			masked := append([]byte(nil), msg...)
+			frame.Mask(key, 0, masked)
+			hdr := frame.Header{Fin: true, Opcode: frame.OpText, Masked: true, Mask: key, Length: int64(len(msg))}
+			nc.Write(append(frame.AppendHeader(nil, hdr), masked...))
+			buf := make([]byte, 4096)
+			var got []byte
+			want := "HTTP/1.1 101"
+			echo := frame.AppendFrame(nil, frame.Header{Fin: true, Opcode: frame.OpText}, msg)
+			for !strings.HasSuffix(string(got), string(echo)) {
+				n, err := nc.Read(buf)
+				if err != nil {
+					t.Fatalf("after %q: %v", got, err)
+				}
+				got = append(got, buf[:n]...)
+			}
+			if diff := cmp.Diff(want, string(got[:len(want)])); diff != "" {
+				t.Errorf("status (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRemoteAddr: the handler sees the client's own address, also once an event loop has
+// taken the socket over from net.
+func TestRemoteAddr(t *testing.T) {
+	h := newHandler()
+	got := make(chan string, 1)
+	h.handle = func(c *Conn, f Frame) Result {
+		got <- c.RemoteAddr().String()
+		return OK()
+	}
+	c := dial(t, startHandler(t, h, Options{}))
+	c.WriteMessage(frame.OpText, []byte("who"))
+	select {
+	case addr := <-got:
+		if diff := cmp.Diff(c.NetConn().LocalAddr().String(), addr); diff != "" {
+			t.Errorf("RemoteAddr (-client's address +server's view):\n%s", diff)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message")
+	}
+}
+
+// TestServeEndsWithListener: closing the listener without Shutdown ends Serve with
+// net.ErrClosed, with or without event loops, and the port stops accepting.
+func TestServeEndsWithListener(t *testing.T) {
+	for _, loops := range []int{0, 1} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := New(func(*Upgrade) (Handler, error) { return newHandler(), nil }, Options{EventLoops: loops})
+		done := make(chan error, 1)
+		go func() { done <- s.Serve(l) }()
+		c := dial(t, l.Addr().String()) // Serve is accepting
+		c.NetConn().Close()
+		l.Close()
+		select {
+		case err := <-done:
+			if !errors.Is(err, net.ErrClosed) {
+				t.Errorf("loops=%d: Serve returned %v; want net.ErrClosed", loops, err)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatalf("loops=%d: Serve still accepting after the listener closed", loops)
+		}
+		// Nothing listens on the address any more.
+		if nc, err := net.DialTimeout("tcp", l.Addr().String(), time.Second); err == nil {
+			nc.Close()
+			t.Errorf("loops=%d: the closed listener's port still accepts", loops)
+		}
+		s.Shutdown(t.Context())
+	}
+}
