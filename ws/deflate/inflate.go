@@ -379,8 +379,9 @@ func (st *inflateState) dynamicHeader() error {
 			i++
 		}
 	}
-	if lens[endOfBlock] == 0 ||
-		!buildTable(st.lit[:], litPrimary, lens[:nlit], litSymbols[:]) ||
+	// A code without end-of-block is not refused here: its block can only run into the end
+	// of the payload, and until then it inflates as compress/flate inflates it.
+	if !buildTable(st.lit[:], litPrimary, lens[:nlit], litSymbols[:]) ||
 		!buildTable(st.dist[:], distPrimary, lens[nlit:], distSymbols[:]) {
 		return errCodeLengths
 	}

@@ -134,7 +134,7 @@ func TestInflateEdgeCases(t *testing.T) {
 			payload: dynamicBlock{lengths: [][2]int{{16, 0}}}.payload(), wantErr: ErrCorrupt},
 		{name: "§3.2.7 a repeat past HLIT+HDIST lengths is corrupt",
 			payload: dynamicBlock{lengths: [][2]int{{18, 127}, {18, 127}, {18, 127}}}.payload(), wantErr: ErrCorrupt},
-		{name: "§3.2.7 end-of-block without a code is corrupt",
+		{name: "§3.2.7 a code without end-of-block runs into the end of the payload: corrupt",
 			payload: dynamicBlock{lengths: lensOf(append(slices.Repeat([]uint8{8}, 256), 0, 1))}.payload(), wantErr: ErrCorrupt},
 		{name: "§3.2.2 an incomplete literal/length code is corrupt",
 			payload: dynamicBlock{lengths: lensOf(append(literalsAndEnd(2), 1))}.payload(), wantErr: ErrCorrupt},
