@@ -34,7 +34,7 @@ type blockWriter struct {
 	rle      [numLitLen + numDist]uint16 // code-length symbols, extra value in bits 5..
 	nrle     int
 	builder  huffmanBuilder
-	lenBits  [256]uint32 // made by writeTokens for its block
+	lenBits  [256]uint32 // lengthBits of the dynamic code of the block being written
 }
 
 // writeBlock writes tokens, which encode input, as one or more non-final blocks.
@@ -68,11 +68,12 @@ func (w *blockWriter) writeBlock(tokens []token, input []byte) {
 		w.writeStored(input)
 	case fixedBits <= dynBits:
 		w.bw.writeBits(0b010, 3) // BFINAL 0, BTYPE 01
-		w.writeTokens(tokens, &fixedLitLen, &fixedDist)
+		w.writeTokens(tokens, &fixedLitLen, &fixedDist, &fixedLenBits)
 	default:
 		w.bw.writeBits(0b100, 3) // BFINAL 0, BTYPE 10
 		w.writeDynamicHeader()
-		w.writeTokens(tokens, &w.lit, &w.dist)
+		lengthBits(&w.lenBits, &w.lit)
+		w.writeTokens(tokens, &w.lit, &w.dist, &w.lenBits)
 	}
 }
 
@@ -218,7 +219,25 @@ func (w *blockWriter) writeDynamicHeader() {
 	}
 }
 
-func (w *blockWriter) writeTokens(tokens []token, lit, dist *huffmanCode) {
+// lengthBits fills t with every match length's code in lit and its extra bits: t[l] holds
+// in bits 0-23 the code and extra bits of length l+3, in bits 24-31 how many there are.
+// writeTokens then spends one load per length.
+func lengthBits(t *[256]uint32, lit *huffmanCode) {
+	for l := range t {
+		lc := lengthCode[l]
+		sym := 257 + int(lc)
+		cl := uint32(lit.lens[sym])
+		t[l] = uint32(lit.codes[sym]) | uint32(l+3-int(lengthBase[lc]))<<cl | (cl+uint32(lengthExtra[lc]))<<24
+	}
+}
+
+// fixedLenBits is lengthBits of the fixed code, made once rather than per block.
+var fixedLenBits = func() (t [256]uint32) {
+	lengthBits(&t, &fixedLitLen)
+	return t
+}()
+
+func (w *blockWriter) writeTokens(tokens []token, lit, dist *huffmanCode, lenBits *[256]uint32) {
 	// The hot loop keeps the bit accumulator in locals and stores whole words into room made
 	// up front: a token takes at most 15+5+15+13 bits, so with fewer than 16 bits pending at
 	// each token the accumulator never overflows, and one word store drains it.
@@ -226,15 +245,6 @@ func (w *blockWriter) writeTokens(tokens []token, lit, dist *huffmanCode) {
 	o := len(bw.out)
 	buf := slices.Grow(bw.out, len(tokens)*6+16)
 	buf = buf[:cap(buf)]
-	// Every match length's code with its extra bits, made once per block: bits 0-23 the
-	// code and extra bits of length l+3, bits 24-31 their count.
-	lenBits := &w.lenBits
-	for l := range lenBits {
-		lc := lengthCode[l]
-		sym := 257 + int(lc)
-		cl := uint32(lit.lens[sym])
-		lenBits[l] = uint32(lit.codes[sym]) | uint32(l+3-int(lengthBase[lc]))<<cl | (cl+uint32(lengthExtra[lc]))<<24
-	}
 	acc, n := bw.acc, bw.nbits
 	for n >= 8 {
 		buf[o] = byte(acc)
