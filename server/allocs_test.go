@@ -10,23 +10,25 @@ import (
 // TestEchoAllocs: once warm, an echo round trip over loopback allocates nothing, on the
 // server's side and on the ws.Conn client's (testing.AllocsPerRun counts every goroutine).
 func TestEchoAllocs(t *testing.T) {
-	if race.Enabled {
-		t.Skip("the race detector allocates on its own")
-	}
-	c := dial(t, startHandler(t, newHandler(), Options{}))
-	msg := make([]byte, 1024)
-	roundTrip := func() {
-		if err := c.WriteMessage(frame.OpBinary, msg); err != nil {
-			t.Fatal(err)
+	each(t, func(t *testing.T, st setup) {
+		if race.Enabled {
+			t.Skip("the race detector allocates on its own")
 		}
-		if _, _, err := c.ReadMessage(); err != nil {
-			t.Fatal(err)
+		c := dial(t, startHandler(t, st, newHandler(), Options{}))
+		msg := make([]byte, 1024)
+		roundTrip := func() {
+			if err := c.WriteMessage(frame.OpBinary, msg); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := c.ReadMessage(); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	for range 100 {
-		roundTrip()
-	}
-	if allocs := testing.AllocsPerRun(1000, roundTrip); allocs > 0.01 {
-		t.Errorf("%v allocations per echo round trip; want 0", allocs)
-	}
+		for range 100 {
+			roundTrip()
+		}
+		if allocs := testing.AllocsPerRun(1000, roundTrip); allocs > 0.01 {
+			t.Errorf("%v allocations per echo round trip; want 0", allocs)
+		}
+	})
 }

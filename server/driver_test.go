@@ -16,29 +16,31 @@ import (
 // ends with ReasonError(os.ErrDeadlineExceeded) after Options.WriteTimeout, and the server
 // does not queue without bound meanwhile (the mailbox waits while a write is blocked).
 func TestSlowReaderWriteTimeout(t *testing.T) {
-	big := make([]byte, 1<<20)
-	sent := 0
-	h := newHandler()
-	h.init = func(c *Conn) Result {
-		c.Self().Send("more")
-		return OK()
-	}
-	h.info = func(c *Conn, info any) Result {
-		if sent++; sent < 256 {
+	each(t, func(t *testing.T, st setup) {
+		big := make([]byte, 1<<20)
+		sent := 0
+		h := newHandler()
+		h.init = func(c *Conn) Result {
 			c.Self().Send("more")
+			return OK()
 		}
-		return Reply(Binary(big))
-	}
-	c := dial(t, startHandler(t, h, Options{WriteTimeout: 300 * time.Millisecond}))
-	_ = c // never read
-	r := reasonOf(t, h)
-	re, ok := r.(ReasonError)
-	if !ok || !errors.Is(re.Err, os.ErrDeadlineExceeded) {
-		t.Fatalf("terminate reason %#v; want ReasonError wrapping os.ErrDeadlineExceeded", r)
-	}
-	if sent >= 256 {
-		t.Errorf("the handler sent all %d MiB to a client that reads nothing", sent)
-	}
+		h.info = func(c *Conn, info any) Result {
+			if sent++; sent < 256 {
+				c.Self().Send("more")
+			}
+			return Reply(Binary(big))
+		}
+		c := dial(t, startHandler(t, st, h, Options{WriteTimeout: 300 * time.Millisecond}))
+		_ = c // never read
+		r := reasonOf(t, h)
+		re, ok := r.(ReasonError)
+		if !ok || !errors.Is(re.Err, os.ErrDeadlineExceeded) {
+			t.Fatalf("terminate reason %#v; want ReasonError wrapping os.ErrDeadlineExceeded", r)
+		}
+		if sent >= 256 {
+			t.Errorf("the handler sent all %d MiB to a client that reads nothing", sent)
+		}
+	})
 }
 
 // wrappedListener hides the *net.TCPConn behind another type, as TLS or a middleware would.
@@ -82,26 +84,28 @@ func TestEventLoopsFallBack(t *testing.T) {
 // sent with writev) and small ones (batched through the buffers), sent in one burst, come
 // back whole and in order (RFC 6455 §5.4: fragments and messages keep their order).
 func TestLargeAndSmallInOrder(t *testing.T) {
-	c := dial(t, startHandler(t, newHandler(), Options{}))
-	var want []string
-	var burst []byte
-	for i, size := range []int{100 << 10, 10, 70 << 10, 1, 40 << 10, 33 << 10} {
-		msg := strings.Repeat(string(rune('a'+i)), size)
-		want = append(want, msg)
-		key := [4]byte{1, 2, 3, byte(i)}
-		p := []byte(msg)
-		frame.Mask(key, 0, p)
-		burst = frame.AppendHeader(burst, frame.Header{Fin: true, Opcode: frame.OpBinary, Masked: true, Mask: key, Length: int64(size)})
-		burst = append(burst, p...)
-	}
-	if _, err := c.NetConn().Write(burst); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for range want {
-		got = append(got, readText(t, c))
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("echoes (-want +got):\n%s", diff)
-	}
+	each(t, func(t *testing.T, st setup) {
+		c := dial(t, startHandler(t, st, newHandler(), Options{}))
+		var want []string
+		var burst []byte
+		for i, size := range []int{100 << 10, 10, 70 << 10, 1, 40 << 10, 33 << 10} {
+			msg := strings.Repeat(string(rune('a'+i)), size)
+			want = append(want, msg)
+			key := [4]byte{1, 2, 3, byte(i)}
+			p := []byte(msg)
+			frame.Mask(key, 0, p)
+			burst = frame.AppendHeader(burst, frame.Header{Fin: true, Opcode: frame.OpBinary, Masked: true, Mask: key, Length: int64(size)})
+			burst = append(burst, p...)
+		}
+		if _, err := c.NetConn().Write(burst); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for range want {
+			got = append(got, readText(t, c))
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("echoes (-want +got):\n%s", diff)
+		}
+	})
 }

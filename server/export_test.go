@@ -2,28 +2,22 @@ package server
 
 import (
 	"errors"
-	"flag"
 
 	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
 )
 
-// testLoops runs the package's tests with Options.EventLoops set, so that every behaviour
-// is checked for both drivers: go test ./server -args -loops=1.
-var testLoops = flag.Int("loops", 0, "run the server tests with this many event loops")
-
-// withLoops returns opts with the -loops flag applied.
-func withLoops(opts Options) Options {
-	if opts.EventLoops == 0 {
-		opts.EventLoops = *testLoops
-	}
-	return opts
-}
-
-// sleepingState reports whether c has given its buffers back. It reads fields owned by the
-// connection's goroutine; the tests call it only while that goroutine is blocked reading.
+// sleepingState reports whether c has given its buffers back. It runs in a callback, on the
+// connection's own driver, which owns these fields.
 func sleepingState(c *Conn) bool {
-	return c.sleeping && c.rbuf == nil && c.wbuf == nil
+	if c.out != nil && len(c.out) > c.sent {
+		return false
+	}
+	switch d := c.drv.(type) {
+	case *goConn:
+		return d.sleeping && d.rbuf == nil
+	}
+	return loopSleeping(c)
 }
 
 func closeCodeOf(err error) frame.CloseCode {

@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
+	"log/slog"
 	"net"
+	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -66,30 +69,73 @@ func reasonOf(t *testing.T, h *funcHandler) Reason {
 	}
 }
 
-// start serves init on a loopback listener until the test ends.
-func start(t *testing.T, init InitFunc, opts Options) (*Server, string) {
+// setup is one way a user can run the server: a mount (a bare listener with Serve, or
+// net/http with the Server as its handler) and a driver (a goroutine per connection, or an
+// event loop). Every server behaviour is tested on each.
+type setup struct {
+	name  string
+	http  bool
+	loops int
+}
+
+var setups = []setup{
+	{"bare/goroutine", false, 0},
+	{"bare/loop", false, 1},
+	{"http/goroutine", true, 0},
+	{"http/loop", true, 1},
+}
+
+// each runs f once per setup, as subtests.
+func each(t *testing.T, f func(t *testing.T, st setup)) {
+	t.Helper()
+	for _, st := range setups {
+		t.Run(st.name, func(t *testing.T) { f(t, st) })
+	}
+}
+
+// start serves init on a loopback listener, the way st says, until the test ends.
+func start(t *testing.T, st setup, init InitFunc, opts Options) (*Server, string) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(init, withLoops(opts))
+	if opts.EventLoops == 0 {
+		opts.EventLoops = st.loops
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := New(init, opts)
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(l) }()
+	var hs *http.Server
+	if st.http {
+		hs = &http.Server{Handler: s, ErrorLog: log.New(io.Discard, "", 0)}
+		go func() { done <- hs.Serve(l) }()
+	} else {
+		go func() { done <- s.Serve(l) }()
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		s.Shutdown(ctx)
-		if err := <-done; !errors.Is(err, ErrServerClosed) {
-			t.Errorf("Serve returned %v; want ErrServerClosed", err)
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		want := ErrServerClosed
+		if hs != nil {
+			hs.Shutdown(ctx)
+			want = http.ErrServerClosed
+		}
+		if err := <-done; !errors.Is(err, want) {
+			t.Errorf("Serve returned %v; want %v", err, want)
 		}
 	})
 	return s, l.Addr().String()
 }
 
 // startHandler serves one handler value for every connection.
-func startHandler(t *testing.T, h *funcHandler, opts Options) string {
-	_, addr := start(t, func(*Upgrade) (Handler, error) { return h, nil }, opts)
+func startHandler(t *testing.T, st setup, h *funcHandler, opts Options) string {
+	_, addr := start(t, st, func(*Upgrade) (Handler, error) { return h, nil }, opts)
 	return addr
 }
 

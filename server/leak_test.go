@@ -11,40 +11,42 @@ import (
 // ends in this process, under the 20 000 per-process cap of our machines), closes them, and
 // checks that every server goroutine is gone and every terminate ran.
 func TestManyConnectionsNoLeak(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens 5 000 connections")
-	}
-	const n = 5000
-	terminated := make(chan Reason, n)
-	addr := startHandler(t, &funcHandler{terminate: terminated}, Options{})
-	serving := runtime.NumGoroutine()
-	var clients []interface {
-		Close(frame.CloseCode, string) error
-	}
-	for i := range n {
-		c := dial(t, addr)
-		if i%1000 == 0 {
-			c.WriteMessage(frame.OpText, []byte("ping"))
-			if got := readText(t, c); got != "ping" {
-				t.Fatalf("connection %d echoed %q", i, got)
+	each(t, func(t *testing.T, st setup) {
+		if testing.Short() {
+			t.Skip("opens 5 000 connections")
+		}
+		const n = 5000
+		terminated := make(chan Reason, n)
+		addr := startHandler(t, st, &funcHandler{terminate: terminated}, Options{})
+		serving := runtime.NumGoroutine()
+		var clients []interface {
+			Close(frame.CloseCode, string) error
+		}
+		for i := range n {
+			c := dial(t, addr)
+			if i%1000 == 0 {
+				c.WriteMessage(frame.OpText, []byte("ping"))
+				if got := readText(t, c); got != "ping" {
+					t.Fatalf("connection %d echoed %q", i, got)
+				}
+			}
+			clients = append(clients, c)
+		}
+		perConn := n
+		if st.loops > 0 {
+			perConn = 0 // the loops, started with the first connection, are all there is
+		}
+		if got := runtime.NumGoroutine() - serving; got > perConn+10 {
+			t.Errorf("%d goroutines for %d connections; want at most %d", got, n, perConn+10)
+		}
+		for _, c := range clients {
+			c.Close(frame.CloseNormal, "")
+		}
+		for range n {
+			if _, ok := (<-terminated).(ReasonRemote); !ok {
+				t.Fatal("a connection ended for another reason than the client's close")
 			}
 		}
-		clients = append(clients, c)
-	}
-	perConn := n
-	if *testLoops > 0 {
-		perConn = 0 // the loops, started with the first connection, are all there is
-	}
-	if got := runtime.NumGoroutine() - serving; got > perConn+10 {
-		t.Errorf("%d goroutines for %d connections; want at most %d", got, n, perConn+10)
-	}
-	for _, c := range clients {
-		c.Close(frame.CloseNormal, "")
-	}
-	for range n {
-		if _, ok := (<-terminated).(ReasonRemote); !ok {
-			t.Fatal("a connection ended for another reason than the client's close")
-		}
-	}
-	waitGoroutines(t, serving+*testLoops)
+		waitGoroutines(t, serving+st.loops)
+	})
 }

@@ -7,19 +7,21 @@ import (
 	"net"
 )
 
-// loop is the event loop of Options.EventLoops; on this system there is none, and every
-// connection has its own goroutine.
+// On this system there are no event loops: every connection keeps a goroutine of its own,
+// as Options.EventLoops documents.
+
 type loop struct{}
 
-func newLoop(*Server, int) (*loop, error) { return nil, errNoLoop }
+type loopConn struct {
+	Conn
+	lp    *loop
+	carry []byte
+}
 
-func (*loop) wake(*Conn)        {}
-func (*loop) stop()             {}
-func (*loop) attach(*Conn) bool { return false }
+var errNoLoop = errors.New("server: event loops need Linux (epoll)")
 
-func pollable(net.Conn) bool { return false }
-
-var errNoLoop = errors.New("server: event loops need Linux")
-
-// loopWriteThrough is the event loop's write path; without loops no connection takes it.
-func (*Conn) loopWriteThrough([]byte) {}
+func newLoop(*Server, int) (*loop, error)   { return nil, errNoLoop }
+func (*loop) stop()                         {}
+func (*loop) attach(*loopConn) error        { return errNoLoop }
+func newLoopConn(*loop, net.Conn) *loopConn { return nil }
+func pollable(net.Conn) bool                { return false }

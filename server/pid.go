@@ -42,10 +42,11 @@ func (p Pid) SendAfter(d time.Duration, info any) *time.Timer {
 // connection's goroutine through wake, which must be safe to call from any goroutine.
 type mailbox struct {
 	mu     sync.Mutex
-	q      []any
+	q      []any // q[head:] waits
+	head   int
 	limit  int
 	closed bool
-	wake   func()
+	owner  *Conn
 }
 
 func (m *mailbox) push(info any) error {
@@ -54,35 +55,44 @@ func (m *mailbox) push(info any) error {
 		m.mu.Unlock()
 		return ErrNoProcess
 	}
-	if len(m.q) >= m.limit {
+	if len(m.q)-m.head >= m.limit {
 		m.mu.Unlock()
 		return ErrMailboxFull
 	}
-	wasEmpty := len(m.q) == 0
+	wasEmpty := len(m.q) == m.head
 	m.q = append(m.q, info)
 	m.mu.Unlock()
-	// Only the first info needs a wake-up: the connection drains the whole mailbox after
-	// every wake-up, and a wake-up cannot be lost (see Conn.readSocket).
+	// Only the first info needs a wake-up: the connection drains the mailbox after every
+	// wake-up, and a wake-up cannot be lost (see goConn.read and loop.wake).
 	if wasEmpty {
-		m.wake()
+		m.owner.drv.wake()
 	}
 	return nil
 }
 
-// take moves the queued infos into spare (reused between calls) and returns them.
-func (m *mailbox) take(spare []any) []any {
-	m.mu.Lock()
-	q := m.q
-	m.q = spare[:0]
-	m.mu.Unlock()
-	return q
-}
-
-func (m *mailbox) empty() bool {
+// pop removes and returns the oldest info.
+func (m *mailbox) pop() (any, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.q) == 0
+	if m.head == len(m.q) {
+		return nil, false
+	}
+	info := m.q[m.head]
+	m.q[m.head] = nil
+	if m.head++; m.head == len(m.q) {
+		m.q, m.head = m.q[:0], 0
+	}
+	return info, true
 }
+
+// len returns the number of infos waiting.
+func (m *mailbox) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.q) - m.head
+}
+
+func (m *mailbox) empty() bool { return m.len() == 0 }
 
 // close refuses further infos and drops those not yet delivered.
 func (m *mailbox) close() {

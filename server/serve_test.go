@@ -15,77 +15,81 @@ import (
 // answered the same as one that arrives whole (RFC 6455 §4.2.1 asks nothing of how the
 // bytes are split), on both connection drivers.
 func TestRequestInPieces(t *testing.T) {
-	// A handler per connection: an echo handler's terminate waits for its reason to be read.
-	_, addr := start(t, func(*Upgrade) (Handler, error) { return newHandler(), nil }, Options{})
-	req := upgradeRequest()
-	tests := []struct {
-		name   string
-		pieces []string
-	}{
-		{"whole", []string{req}},
-		{"cut inside the request line", []string{req[:5], req[5:]}},
-		{"cut before the final CRLF", []string{req[:len(req)-2], req[len(req)-2:]}},
-		{"one byte, then the rest", []string{req[:1], req[1:]}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			nc, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			nc.SetDeadline(time.Now().Add(5 * time.Second))
-			for i, p := range tt.pieces {
-				if i > 0 {
-					time.Sleep(20 * time.Millisecond) // the server's first read finds only the first piece
-				}
-				if _, err := nc.Write([]byte(p)); err != nil {
+	each(t, func(t *testing.T, st setup) {
+		// A handler per connection: an echo handler's terminate waits for its reason to be read.
+		_, addr := start(t, st, func(*Upgrade) (Handler, error) { return newHandler(), nil }, Options{})
+		req := upgradeRequest()
+		tests := []struct {
+			name   string
+			pieces []string
+		}{
+			{"whole", []string{req}},
+			{"cut inside the request line", []string{req[:5], req[5:]}},
+			{"cut before the final CRLF", []string{req[:len(req)-2], req[len(req)-2:]}},
+			{"one byte, then the rest", []string{req[:1], req[1:]}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				nc, err := net.Dial("tcp", addr)
+				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			msg := []byte("after " + tt.name)
-			key := [4]byte{9, 8, 7, 6}
-			masked := append([]byte(nil), msg...)
-			frame.Mask(key, 0, masked)
-			hdr := frame.Header{Fin: true, Opcode: frame.OpText, Masked: true, Mask: key, Length: int64(len(msg))}
-			nc.Write(append(frame.AppendHeader(nil, hdr), masked...))
-			buf := make([]byte, 4096)
-			var got []byte
-			want := "HTTP/1.1 101"
-			echo := frame.AppendFrame(nil, frame.Header{Fin: true, Opcode: frame.OpText}, msg)
-			for !strings.HasSuffix(string(got), string(echo)) {
-				n, err := nc.Read(buf)
-				if err != nil {
-					t.Fatalf("after %q: %v", got, err)
+				defer nc.Close()
+				nc.SetDeadline(time.Now().Add(5 * time.Second))
+				for i, p := range tt.pieces {
+					if i > 0 {
+						time.Sleep(20 * time.Millisecond) // the server's first read finds only the first piece
+					}
+					if _, err := nc.Write([]byte(p)); err != nil {
+						t.Fatal(err)
+					}
 				}
-				got = append(got, buf[:n]...)
-			}
-			if diff := cmp.Diff(want, string(got[:len(want)])); diff != "" {
-				t.Errorf("status (-want +got):\n%s", diff)
-			}
-		})
-	}
+				msg := []byte("after " + tt.name)
+				key := [4]byte{9, 8, 7, 6}
+				masked := append([]byte(nil), msg...)
+				frame.Mask(key, 0, masked)
+				hdr := frame.Header{Fin: true, Opcode: frame.OpText, Masked: true, Mask: key, Length: int64(len(msg))}
+				nc.Write(append(frame.AppendHeader(nil, hdr), masked...))
+				buf := make([]byte, 4096)
+				var got []byte
+				want := "HTTP/1.1 101"
+				echo := frame.AppendFrame(nil, frame.Header{Fin: true, Opcode: frame.OpText}, msg)
+				for !strings.HasSuffix(string(got), string(echo)) {
+					n, err := nc.Read(buf)
+					if err != nil {
+						t.Fatalf("after %q: %v", got, err)
+					}
+					got = append(got, buf[:n]...)
+				}
+				if diff := cmp.Diff(want, string(got[:len(want)])); diff != "" {
+					t.Errorf("status (-want +got):\n%s", diff)
+				}
+			})
+		}
+	})
 }
 
 // TestRemoteAddr: the handler sees the client's own address, also once an event loop has
 // taken the socket over from net.
 func TestRemoteAddr(t *testing.T) {
-	h := newHandler()
-	got := make(chan string, 1)
-	h.handle = func(c *Conn, f Frame) Result {
-		got <- c.RemoteAddr().String()
-		return OK()
-	}
-	c := dial(t, startHandler(t, h, Options{}))
-	c.WriteMessage(frame.OpText, []byte("who"))
-	select {
-	case addr := <-got:
-		if diff := cmp.Diff(c.NetConn().LocalAddr().String(), addr); diff != "" {
-			t.Errorf("RemoteAddr (-client's address +server's view):\n%s", diff)
+	each(t, func(t *testing.T, st setup) {
+		h := newHandler()
+		got := make(chan string, 1)
+		h.handle = func(c *Conn, f Frame) Result {
+			got <- c.RemoteAddr().String()
+			return OK()
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no message")
-	}
+		c := dial(t, startHandler(t, st, h, Options{}))
+		c.WriteMessage(frame.OpText, []byte("who"))
+		select {
+		case addr := <-got:
+			if diff := cmp.Diff(c.NetConn().LocalAddr().String(), addr); diff != "" {
+				t.Errorf("RemoteAddr (-client's address +server's view):\n%s", diff)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no message")
+		}
+	})
 }
 
 // TestServeEndsWithListener: closing the listener without Shutdown ends Serve with

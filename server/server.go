@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +21,8 @@ import (
 var ErrServerClosed = errors.New("server: closed")
 
 // Server runs InitFunc and Handlers for WebSocket connections, mounted on net/http (it is an
-// http.Handler) or on a bare net.Listener (Serve). Each connection is one goroutine.
+// http.Handler) or on a bare net.Listener (Serve). Each connection is one goroutine, or a
+// descriptor in an event loop (Options.EventLoops), on either mount.
 type Server struct {
 	init InitFunc
 	opts atomic.Pointer[Options]
@@ -33,7 +36,8 @@ type Server struct {
 	loops    []*loop // event loops, started with the first connection that uses them
 	nextLoop int
 
-	bufs    sync.Pool // *bufBox read and write buffers
+	bufs bufPools
+
 	readers sync.Pool // *bufio.Reader for handshakes on a bare listener
 }
 
@@ -55,9 +59,9 @@ func (s *Server) SetOptions(opts Options) {
 // Options returns the options in force, with their defaults filled in.
 func (s *Server) Options() Options { return *s.opts.Load() }
 
-// ServeHTTP upgrades a net/http request. After the upgrade, the connection's loop runs on a
-// new goroutine and ServeHTTP returns, so net/http's own goroutine and buffers for the
-// connection are released: one goroutine per connection, as on a bare listener.
+// ServeHTTP upgrades a net/http request. After the upgrade the connection belongs to its
+// driver (its own goroutine, or an event loop with Options.EventLoops) and ServeHTTP
+// returns, so net/http's goroutine and buffers for the connection are released.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	opts := s.opts.Load()
 	req, err := handshake.FromHTTP(r)
@@ -65,26 +69,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuseHTTP(w, opts, err)
 		return
 	}
-	u, h, err := s.initialize(opts, req, r)
+	remote := remoteAddrOf(r)
+	u, h, err := s.initialize(opts, req, r, remote, func(err error) { s.refuseHTTP(w, opts, err) })
 	if err != nil {
 		s.refuseHTTP(w, opts, err)
-		terminateNormal(h)
+		s.terminateRefused(h, remote)
 		return
 	}
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		opts.Logger.Debug("server: hijack failed", "err", err)
-		http.Error(w, "connection cannot be upgraded", http.StatusInternalServerError)
-		terminateNormal(h)
+		opts.Logger.Error("server: hijack failed", "err", err)
+		s.refuseHTTP(w, opts, Refuse(http.StatusInternalServerError, "connection cannot be upgraded"))
+		s.terminateRefused(h, remote)
 		return
 	}
 	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered())
-	if c := s.upgrade(opts, nc, u, h, buffered); c != nil {
-		// The connection runs on a goroutine of its own and this one returns, so that
-		// net/http's per-connection state (its bufio buffers, the request) is freed
-		// instead of being held for the connection's life. Still one goroutine each.
-		go c.run()
-	}
+	s.drive(opts, nc, u, h, buffered, true)
 }
 
 // Serve accepts connections on l and upgrades them without net/http, through ws/handshake:
@@ -125,25 +125,24 @@ func (s *Server) serveConn(nc net.Conn) {
 		s.refuseRaw(nc, opts, err)
 		return
 	}
-	u, h, err := s.initialize(opts, req, nil)
+	remote := nc.RemoteAddr()
+	u, h, err := s.initialize(opts, req, nil, remote, func(err error) { s.refuseRaw(nc, opts, err) })
 	if err != nil {
 		s.readers.Put(br)
 		s.refuseRaw(nc, opts, err)
-		terminateNormal(h)
+		s.terminateRefused(h, remote)
 		return
 	}
 	nc.SetReadDeadline(time.Time{})
 	buffered, _ := br.Peek(br.Buffered())
-	c := s.upgrade(opts, nc, u, h, buffered)
-	br.Reset(nil) // the buffered bytes are copied: the reader goes back before the connection runs
+	s.drive(opts, nc, u, h, buffered, false)
+	br.Reset(nil)
 	s.readers.Put(br)
-	if c != nil && (c.lp == nil || !c.lp.attach(c)) {
-		c.run()
-	}
 }
 
-// initialize applies the origin policy and runs InitFunc.
-func (s *Server) initialize(opts *Options, req *handshake.Request, r *http.Request) (*Upgrade, Handler, error) {
+// initialize applies the origin policy, runs InitFunc under the crash policy and checks
+// what it chose. onExit answers the request when InitFunc ends the goroutine.
+func (s *Server) initialize(opts *Options, req *handshake.Request, r *http.Request, remote net.Addr, onExit func(error)) (*Upgrade, Handler, error) {
 	if !opts.CheckOrigin(req) {
 		return nil, nil, Refuse(http.StatusForbidden, "origin not allowed")
 	}
@@ -156,42 +155,83 @@ func (s *Server) initialize(opts *Options, req *handshake.Request, r *http.Reque
 		MaxMessageSize:     opts.MaxMessageSize,
 		SkipUTF8Validation: opts.SkipUTF8Validation,
 	}
-	h, err := s.init(u)
+	h, err := s.callInit(opts, u, remote, onExit)
 	if err == nil && h == nil {
 		err = Refuse(http.StatusBadRequest, "upgrade refused")
+	}
+	if err == nil {
+		if err = u.check(); err != nil {
+			// The handler chose something the handshake cannot send: its bug, said loudly.
+			opts.Logger.Error("server: InitFunc chose an invalid response", "err", err, "remote", addrString(remote))
+		}
 	}
 	return u, h, err
 }
 
-// upgrade prepares the connection: its 101 response waits in the write buffer and the bytes
-// the client sent after its request are in the read buffer. It returns nil when the server
-// is shutting down.
-func (s *Server) upgrade(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffered []byte) *Conn {
-	resp := handshake.Response{Protocol: u.protocol, Header: u.Header}
+// drive starts the connection on its driver: an event loop when the options ask for one and
+// the socket can be polled, else a goroutine of its own (a new one when spawn is set, as
+// after a net/http hijack, whose goroutine returns). Its 101 response waits in the output
+// and the bytes the client sent after its request are the first input.
+func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffered []byte, spawn bool) {
+	var c *Conn
+	var lc *loopConn
+	var g *goConn
+	if lp := s.loopFor(opts, nc); lp != nil {
+		lc = newLoopConn(lp, nc)
+		c = &lc.Conn
+	} else {
+		g = newGoConn(nc)
+		c = &g.Conn
+	}
+	if !s.setup(c, opts, u, h) {
+		// Shut down while upgrading: refuse rather than start a connection nobody will stop.
+		nc.Write(handshake.AppendErrorResponse(nil, http.StatusServiceUnavailable, "server shutting down", nil))
+		nc.Close()
+		s.terminateRefused(h, nc.RemoteAddr())
+		return
+	}
+	// At most a bufio.Reader's worth (4 KiB) came with the request.
+	if len(buffered) > 0 {
+		if lc != nil {
+			lc.carry = append(lc.carry, buffered...)
+		} else {
+			g.size = max(min(minReadBuffer, opts.ReadBufferSize), len(buffered))
+			g.grab()
+			g.w = copy(g.rbuf, buffered)
+		}
+	}
+	if lc != nil {
+		if err := lc.lp.attach(lc); err != nil {
+			// Out of descriptors: the connection ends before it began, on this goroutine.
+			c.closed(err)
+			c.drop()
+			c.finish()
+			nc.Close()
+		}
+		return
+	}
+	if spawn {
+		go g.run()
+	} else {
+		g.run()
+	}
+}
+
+// setup fills in a new connection's process; it reports false when the server is shutting
+// down.
+func (s *Server) setup(c *Conn, opts *Options, u *Upgrade, h Handler) bool {
 	ext, extResp := negotiate(u, opts)
-	if ext != nil {
-		resp.Extensions = extResp
-	}
-	c := &Conn{
-		srv:      s,
-		nc:       nc,
-		h:        h,
-		opts:     *opts,
-		idle:     orDefault(u.IdleTimeout, opts.IdleTimeout),
-		protocol: u.protocol,
-		compress: ext != nil,
-		active:   true,
-		fd:       -1,
-	}
-	if c.lp = s.loopFor(opts, nc); c.lp == nil {
-		c.wakeCh = make(chan struct{}, 1)
-	}
-	if c.idle < 0 {
-		c.idle = 0
-	}
+	c.srv = s
+	c.opts = opts
+	c.h = h
+	c.protocol = u.protocol
+	c.deflated = ext != nil
+	c.compress = ext != nil
+	c.active = true
 	c.hibernate = u.Hibernate
+	c.idle = max(orDefault(u.IdleTimeout, opts.IdleTimeout), 0)
 	c.mb.limit = opts.MailboxSize
-	c.mb.wake = c.wake
+	c.mb.owner = c
 	c.eng.Reset(ws.Config{
 		Role:               frame.RoleServer,
 		MaxFrameSize:       u.MaxFrameSize,
@@ -200,29 +240,23 @@ func (s *Server) upgrade(opts *Options, nc net.Conn, u *Upgrade, h Handler, buff
 		Extension:          ext,
 	})
 	if !s.add(c) {
-		// Shut down while upgrading: refuse rather than start a connection nobody will stop.
-		nc.Write(handshake.AppendErrorResponse(nil, http.StatusServiceUnavailable, "server shutting down", nil))
-		nc.Close()
-		terminateNormal(h)
-		return nil
+		return false
 	}
-	c.wbuf = handshake.AppendResponse(c.out(), u.Request, resp)
-	// A new connection reads into its small array until the client sends something, so
-	// connections that stay idle from the start never hold a read buffer.
-	c.sleeping = true
-	if len(buffered) > 0 {
-		c.grab()
-		c.w = copy(c.rbuf, buffered)
-		if c.w < len(buffered) {
-			// More than a read buffer arrived with the request: a flood, not a client.
-			c.setReason(ReasonError{Err: ErrBadFrame})
-			c.done = true
-		}
-	}
-	return c
+	c.out = handshake.AppendResponse(c.output0(), u.Request,
+		handshake.Response{Protocol: u.protocol, Header: u.Header, Extensions: extResp})
+	return true
 }
 
-// refuseHTTP answers a failed upgrade on net/http.
+func remoteAddrOf(r *http.Request) net.Addr { return stringAddr(r.RemoteAddr) }
+
+// stringAddr is a net/http request's RemoteAddr as a net.Addr, for logs.
+type stringAddr string
+
+func (a stringAddr) Network() string { return "tcp" }
+func (a stringAddr) String() string  { return string(a) }
+
+// refuseHTTP answers a failed upgrade on net/http, and sends it at once: it may be the last
+// thing the goroutine does (InitFunc called runtime.Goexit).
 func (s *Server) refuseHTTP(w http.ResponseWriter, opts *Options, err error) {
 	status, body, hdr := refusal(err)
 	opts.Logger.Debug("server: upgrade refused", "status", status, "err", err)
@@ -232,7 +266,13 @@ func (s *Server) refuseHTTP(w http.ResponseWriter, opts *Options, err error) {
 	if status == http.StatusUpgradeRequired {
 		w.Header().Set("Sec-WebSocket-Version", "13")
 	}
-	http.Error(w, body, status)
+	body += "\n"
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+	http.NewResponseController(w).Flush()
 }
 
 // refuseRaw answers a failed upgrade on a bare connection and closes it.
@@ -254,16 +294,22 @@ func refusal(err error) (int, string, http.Header) {
 	if errors.As(err, &re) {
 		return re.Status, re.Body, re.Header
 	}
+	var ce *CrashError
+	if errors.As(err, &ce) {
+		return http.StatusInternalServerError, "internal server error", nil
+	}
 	var he *handshake.Error
 	if errors.As(err, &he) && he.Status != 0 {
 		return he.Status, he.Error(), nil
 	}
-	return http.StatusBadRequest, "bad request", nil
+	return http.StatusInternalServerError, "internal server error", nil
 }
 
-func terminateNormal(h Handler) {
+// terminateRefused calls Terminate(ReasonNormal{}) for a handler whose upgrade did not
+// happen.
+func (s *Server) terminateRefused(h Handler, remote net.Addr) {
 	if t, ok := h.(Terminator); ok {
-		t.Terminate(ReasonNormal{})
+		s.terminate(t, ReasonNormal{}, remote)
 	}
 }
 
@@ -290,7 +336,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.shutdown.Store(true)
-		c.wake()
+		c.drv.wake()
 	}
 	select {
 	case <-idle:
@@ -298,7 +344,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		for _, c := range conns {
-			c.abort()
+			c.drv.abort()
 		}
 		<-idle
 		s.stopLoops()
@@ -384,28 +430,6 @@ func (s *Server) isClosed() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.closed
-}
-
-// bufBox holds a pooled buffer. Pooling the holder, not the slice, keeps Put from
-// allocating a slice header every time.
-type bufBox struct{ b []byte }
-
-// getBuf returns a holder whose buffer has length size.
-func (s *Server) getBuf(size int) *bufBox {
-	if box, ok := s.bufs.Get().(*bufBox); ok && cap(box.b) >= size {
-		box.b = box.b[:size]
-		return box
-	}
-	return &bufBox{b: make([]byte, size)}
-}
-
-// putBuf gives back b, which came from box (and may have grown since).
-func (s *Server) putBuf(box *bufBox, b []byte) {
-	if box == nil || cap(b) > 1<<20 {
-		return // never pool what an unusually large reply grew
-	}
-	box.b = b[:0]
-	s.bufs.Put(box)
 }
 
 func (s *Server) getReader(nc net.Conn) *bufio.Reader {

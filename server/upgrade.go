@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bronco-ws/bronco/ws/handshake"
@@ -51,6 +52,22 @@ func (u *Upgrade) SelectProtocol(p string) bool {
 		}
 	}
 	return false
+}
+
+// check makes what InitFunc chose into a response the handshake can send: a
+// Sec-WebSocket-Protocol set in Header (the literal translation of Cowboy's
+// cowboy_req:set_resp_header) selects that subprotocol if the client offered it. Anything
+// else the handshake writes itself, or a subprotocol the client did not offer, is an error:
+// the upgrade is refused with 500 rather than answered without it.
+func (u *Upgrade) check() error {
+	const protocolField = "Sec-Websocket-Protocol"
+	if v, ok := u.Header[protocolField]; ok {
+		if len(v) != 1 || !u.SelectProtocol(strings.TrimSpace(v[0])) {
+			return fmt.Errorf("server: InitFunc set Sec-WebSocket-Protocol %q, which the client did not offer (RFC 6455 §4.2.2)", v)
+		}
+		delete(u.Header, protocolField)
+	}
+	return handshake.Response{Protocol: u.protocol, Header: u.Header}.Validate(u.Request)
 }
 
 // RefusalError is an HTTP response that refuses an upgrade; make it with Refuse.

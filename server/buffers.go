@@ -1,0 +1,53 @@
+package server
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// bufPools hands out read and write buffers by size class, powers of two from 512 B to
+// 1 MiB, so that connections whose read buffer grows and shrinks with their traffic (as
+// Cowboy's dynamic_buffer) reuse each other's buffers instead of allocating.
+type bufPools struct {
+	p [maxBufClass - minBufClass + 1]sync.Pool
+}
+
+const (
+	minBufClass = 9  // 512 B
+	maxBufClass = 20 // 1 MiB: larger buffers are never pooled
+)
+
+// bufBox holds a pooled buffer. Pooling the holder, not the slice, keeps Put from
+// allocating a slice header every time.
+type bufBox struct{ b []byte }
+
+// class returns the size class that holds size bytes.
+func class(size int) int {
+	return max(bits.Len(uint(size-1)), minBufClass)
+}
+
+// get returns a holder whose buffer has length size (rounded up to its class).
+func (bp *bufPools) get(size int) *bufBox {
+	k := class(size)
+	if k > maxBufClass {
+		return &bufBox{b: make([]byte, size)}
+	}
+	if box, ok := bp.p[k-minBufClass].Get().(*bufBox); ok {
+		box.b = box.b[:cap(box.b)]
+		return box
+	}
+	return &bufBox{b: make([]byte, 1<<k)}
+}
+
+// put gives back b, which came from box (and may have grown since).
+func (bp *bufPools) put(box *bufBox, b []byte) {
+	if box == nil {
+		return
+	}
+	k := bits.Len(uint(cap(b))) - 1 // the largest class the buffer can serve
+	if k < minBufClass || k > maxBufClass {
+		return
+	}
+	box.b = b[: 0 : 1<<k]
+	bp.p[k-minBufClass].Put(box)
+}

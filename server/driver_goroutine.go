@@ -1,0 +1,290 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+)
+
+// goConn drives a connection with a goroutine of its own over any net.Conn: it reads
+// whatever the socket has into a buffer whose size follows the traffic, lets the process
+// handle it, and writes the output with one write (or one writev for a large reply) before
+// it reads again. Infos wake it by moving the read deadline to the past, and the idle
+// timeout is the same read deadline, so no second goroutine or timer waits beside it.
+// Callbacks may block, as in a Cowboy process.
+type goConn struct {
+	Conn
+	nc     net.Conn
+	wakeCh chan struct{} // wakes a connection that is not reading (inactive)
+	woken  atomic.Bool
+	timer  *time.Timer // deadlines while inactive
+
+	rbuf     []byte
+	rbox     *bufBox // the pool's holder of rbuf, nil while sleeping
+	r, w     int     // rbuf[r:w] holds bytes read but not yet handled
+	size     int     // the read buffer's size for the next read: Cowboy's dynamic_buffer
+	avg      int     // moving average of the bytes per read
+	small    [64]byte
+	armed    time.Time // the read deadline last set
+	iov      net.Buffers
+	begun    bool
+	sleeping bool // the read buffer is given back
+}
+
+func newGoConn(nc net.Conn) *goConn {
+	g := &goConn{nc: nc, wakeCh: make(chan struct{}, 1), sleeping: true}
+	g.drv = g
+	return g
+}
+
+func (g *goConn) remoteAddr() net.Addr { return g.nc.RemoteAddr() }
+
+func (g *goConn) wake() {
+	g.woken.Store(true)
+	g.nc.SetReadDeadline(aLongTimeAgo)
+	select {
+	case g.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+var aLongTimeAgo = time.Unix(1, 0)
+
+func (g *goConn) abort() { g.nc.Close() }
+
+// run is the connection's goroutine. A callback that ends it with runtime.Goexit has been
+// handled as a crash by the process (call); the connection goes on in a new goroutine, which
+// sends the 1011, waits for the client's close and terminates.
+func (g *goConn) run() {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		if v := recover(); v != nil {
+			// A bug in this package, not in a callback: end this connection, not the server.
+			stack := debug.Stack()
+			g.opts.Logger.Error("server: connection failed", "panic", v, "stack", string(stack))
+			g.setReason(ReasonCrash{Value: v, Stack: stack})
+			g.drop()
+		}
+		go g.run()
+	}()
+	g.loop()
+	returned = true
+}
+
+func (g *goConn) loop() {
+	c := &g.Conn
+	if !g.begun {
+		g.begun = true
+		c.begin(time.Now())
+	}
+	for !c.done {
+		again := false
+		if g.r < g.w && (c.active || c.closing) {
+			var n int
+			n, again = c.receive(g.rbuf[g.r:g.w])
+			if g.r += n; g.r == g.w {
+				g.r, g.w = 0, 0
+			}
+		}
+		c.advance()
+		g.flush()
+		if c.done {
+			break
+		}
+		if (again || c.held) && g.r < g.w && (c.active || c.closing) {
+			continue // frames after a large reply, or held frames after SetActive(true)
+		}
+		if c.sleepy() && !g.sleeping {
+			g.sleep()
+		}
+		if !c.reading() {
+			g.waitWake()
+			continue
+		}
+		g.read()
+	}
+	g.flush() // the answer to a client's close, a close that came with EOF
+	g.end()
+}
+
+// end terminates the connection and closes its socket; its cleanup is deferred so that it
+// runs even when Terminate exits the goroutine.
+func (g *goConn) end() {
+	defer g.giveBack()
+	defer g.nc.Close()
+	if g.timer != nil {
+		g.timer.Stop()
+	}
+	g.finish()
+}
+
+func (g *goConn) giveBack() {
+	g.srv.bufs.put(g.rbox, g.rbuf)
+	g.rbuf, g.rbox, g.r, g.w = nil, nil, 0, 0
+}
+
+// read blocks until the socket has bytes, an info arrives, or a deadline passes.
+func (g *goConn) read() {
+	c := &g.Conn
+	dl := c.deadline()
+	// Re-arm after a wake-up too: the waker moved the deadline to the past.
+	if g.woken.Swap(false) || !dl.Equal(g.armed) {
+		g.nc.SetReadDeadline(dl)
+		g.armed = dl
+	}
+	// A wake-up (info or shutdown) before this point is seen here; one after it moves the
+	// deadline set above to the past, so the Read below returns at once. None is lost.
+	if !c.closing && (c.shutdown.Load() || !c.mb.empty()) {
+		return
+	}
+	var n int
+	var err error
+	if space := g.directSpace(); space != nil {
+		if n, err = g.nc.Read(space); n > 0 {
+			c.payloadRead(n, time.Now())
+		}
+	} else if g.sleeping {
+		if n, err = g.nc.Read(g.small[:]); n > 0 {
+			g.grab()
+			g.w = copy(g.rbuf, g.small[:n])
+		}
+	} else {
+		g.grab()
+		if g.w == len(g.rbuf) && g.r > 0 {
+			g.w = copy(g.rbuf, g.rbuf[g.r:g.w])
+			g.r = 0
+		}
+		space := len(g.rbuf) - g.w
+		n, err = g.nc.Read(g.rbuf[g.w:])
+		g.w += n
+		g.resize(n, space)
+	}
+	if n > 0 {
+		c.readAt(time.Now())
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		g.armed = time.Time{} // unknown now: a waker may have moved it
+		c.tick(time.Now())
+	default:
+		if g.r < g.w && (c.active || c.closing) {
+			n, _ := c.receive(g.rbuf[g.r:g.w]) // bytes that came with the error still count
+			g.r += n
+		}
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		c.closed(err)
+	}
+}
+
+// waitWake waits for an info, a shutdown or a deadline while the connection does not read.
+func (g *goConn) waitWake() {
+	c := &g.Conn
+	dl := c.deadline()
+	if dl.IsZero() {
+		<-g.wakeCh
+		return
+	}
+	d := time.Until(dl)
+	if d <= 0 {
+		c.tick(time.Now())
+		return
+	}
+	if g.timer == nil {
+		g.timer = time.NewTimer(d)
+	} else {
+		g.timer.Reset(d)
+	}
+	select {
+	case <-g.wakeCh:
+		g.timer.Stop()
+	case now := <-g.timer.C:
+		c.tick(now)
+	}
+}
+
+// directSpace returns where the next read goes when it can skip the read buffer.
+func (g *goConn) directSpace() []byte {
+	if g.sleeping || g.r != g.w {
+		return nil
+	}
+	return g.payloadSpace()
+}
+
+// Cowboy's dynamic_buffer: a read that fills the buffer doubles it for the next one, up to
+// Options.ReadBufferSize; reads that use less than a quarter of it, on average, halve it,
+// down to minReadBuffer. A connection carrying small messages holds 1 KiB, not 16.
+const minReadBuffer = 1 << 10
+
+func (g *goConn) resize(n, space int) {
+	g.avg = (7*g.avg + n) / 8
+	switch {
+	case n == space && g.size < g.opts.ReadBufferSize:
+		g.size = min(2*g.size, g.opts.ReadBufferSize)
+	case 4*g.avg < g.size && g.size > minReadBuffer:
+		g.size /= 2
+	}
+}
+
+// grab makes sure there is a read buffer of the wanted size, with the unread bytes at its
+// front.
+func (g *goConn) grab() {
+	if g.size == 0 {
+		g.size = min(minReadBuffer, g.opts.ReadBufferSize)
+	}
+	if g.rbuf != nil && (class(g.size) == class(len(g.rbuf)) || g.w-g.r > g.size) {
+		return // the right size already, or holding more than the new size takes
+	}
+	box := g.srv.bufs.get(g.size)
+	w := copy(box.b, g.rbuf[g.r:g.w])
+	g.srv.bufs.put(g.rbox, g.rbuf)
+	g.rbox, g.rbuf, g.r, g.w = box, box.b, 0, w
+	g.sleeping = false
+}
+
+// sleep gives back the read buffer and the process's buffers (Cowboy's hibernate).
+func (g *goConn) sleep() {
+	if g.r != g.w {
+		return // a partial frame is waiting for its end
+	}
+	g.giveBack()
+	g.Conn.sleep()
+	g.sleeping = true
+}
+
+// flush writes the process's output: one write, or one writev with a large reply.
+func (g *goConn) flush() {
+	c := &g.Conn
+	head, tail := c.output()
+	if len(head) == 0 && len(tail) == 0 {
+		return
+	}
+	if c.opts.WriteTimeout > 0 {
+		g.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
+	}
+	var n int64
+	var err error
+	if tail == nil {
+		var k int
+		k, err = g.nc.Write(head)
+		n = int64(k)
+	} else {
+		g.iov = append(g.iov[:0], head, tail)
+		n, err = g.iov.WriteTo(g.nc)
+		g.iov = g.iov[:0]
+	}
+	if err != nil {
+		c.failedWrite(err)
+		return
+	}
+	c.wrote(int(n), time.Now())
+}

@@ -1,0 +1,449 @@
+package server
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"github.com/bronco-ws/bronco/ws"
+	"github.com/bronco-ws/bronco/ws/frame"
+)
+
+// This file is Cowboy's connection loop as a state machine with no IO: a driver feeds it the
+// bytes it read (receive, or payloadSpace/payloadRead), lets it run its mailbox and a
+// shutdown (advance), tells it the time when a deadline passes (tick) and that the socket
+// ended (closed); it takes the bytes to write (output, wrote), and asks whether the
+// connection wants to read (reading), when it must be looked at next (deadline), whether it
+// may give its buffers back (sleepy) and whether it is over (done, then finish). Every rule
+// of the connection (idle timeout, active/passive, hibernation, the close handshake, crash
+// to 1011, reply lists, the mailbox, the terminate reason) is here and nowhere else.
+
+// begin runs websocket_init; it is the connection's first step, on its driver.
+func (c *Conn) begin(now time.Time) {
+	c.lastRead = now
+	if wi, ok := c.h.(WebsocketIniter); ok && !c.done {
+		c.apply(c.call(cbWebsocketInit, func() Result { return wi.WebsocketInit(c) }))
+	}
+}
+
+// receive runs the complete frames at the front of b through the handler and returns how
+// many bytes it consumed; the caller keeps the rest for later. It stops early, with again
+// true, when frames remain that it may not handle now: the connection is inactive (they run
+// once it is active again) or a large reply waits in tail (they run once it is written).
+func (c *Conn) receive(b []byte) (n int, again bool) {
+	c.in = b
+	for len(c.in) > 0 && !c.done {
+		if c.tail != nil {
+			again = true
+			break
+		}
+		if !c.active && !c.closing {
+			c.held, again = true, true
+			break
+		}
+		ev, k, err := c.eng.Parse(c.in)
+		c.in = c.in[k:]
+		if err != nil {
+			c.fail(err)
+			break
+		}
+		if ev.Kind == ws.EventNone {
+			break
+		}
+		c.event(ev)
+	}
+	n = len(b) - len(c.in)
+	c.in = nil
+	if !again {
+		c.held = false
+	}
+	return n, again
+}
+
+// Sizes from which the payload skips a copy: a reply at least writeThroughMin long is sent
+// from where it is rather than copied into the write buffer, and the rest of a frame at least
+// directReadMin long is read into the engine's message buffer rather than the read buffer.
+// Smaller ones are batched: copies cost less than the system calls they save.
+const (
+	writeThroughMin = 32 << 10
+	directReadMin   = 8 << 10
+)
+
+// payloadSpace returns where the driver may read the next bytes when they can skip its read
+// buffer (the rest of a large frame, read into the engine's message buffer), or nil.
+func (c *Conn) payloadSpace() []byte {
+	if c.done || c.tail != nil || !c.active && !c.closing {
+		return nil
+	}
+	if space := c.eng.PayloadSpace(); len(space) >= directReadMin {
+		return space
+	}
+	return nil
+}
+
+// payloadRead takes n bytes read into payloadSpace and runs the event they complete.
+func (c *Conn) payloadRead(n int, now time.Time) {
+	c.lastRead = now
+	ev, err := c.eng.PayloadRead(n)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if ev.Kind != ws.EventNone {
+		c.event(ev)
+	}
+}
+
+// readAt records that bytes arrived at now, for the idle timeout.
+func (c *Conn) readAt(now time.Time) { c.lastRead = now }
+
+func (c *Conn) event(ev ws.Event) {
+	if ev.Kind == ws.EventClose {
+		if !c.closing {
+			c.setReason(ReasonRemote{Code: ev.Code, Payload: clone(ev.Data)})
+			c.out = c.eng.AppendCloseReply(c.output0(), ev.Code)
+		}
+		// RFC 6455 §7.1.1: the server closes the TCP connection first, now.
+		c.done = true
+		return
+	}
+	if c.closing {
+		return // RFC 6455 §5.5.1: nothing more is handled once our close is sent
+	}
+	var f Frame
+	switch ev.Kind {
+	case ws.EventMessage:
+		f = Frame{Op: ev.Opcode, Data: ev.Data}
+	case ws.EventPing:
+		// RFC 6455 §5.5.2: answer with a pong carrying the same data, then tell the handler.
+		c.out, _ = c.eng.AppendPong(c.output0(), ev.Data)
+		f = Ping(ev.Data)
+	case ws.EventPong:
+		f = Pong(ev.Data)
+	default:
+		return
+	}
+	c.apply(c.call(cbWebsocketHandle, func() Result { return c.h.WebsocketHandle(c, f) }))
+}
+
+// advance runs what is due without new bytes: the mailbox's infos (unless output is waiting
+// for the socket, so that a client that does not read cannot make the server queue without
+// bound) and a shutdown.
+func (c *Conn) advance() {
+	if c.done {
+		return
+	}
+	if !c.closing && !c.blocked() {
+		c.deliver()
+		if !c.mb.empty() {
+			c.drv.wake() // infos sent during deliver: they get the next round
+		}
+	}
+	if c.shutdown.Load() && !c.closing && !c.done {
+		c.startClose(frame.CloseGoingAway, ReasonShutdown{})
+	}
+}
+
+// deliver runs WebsocketInfo for the infos in the mailbox, as many as were there when it
+// started: a handler that sends itself an info from WebsocketInfo gets it next time, after
+// the socket had its turn.
+func (c *Conn) deliver() {
+	for n := c.mb.len(); n > 0 && !c.closing && !c.done; n-- {
+		info, ok := c.mb.pop()
+		if !ok {
+			return
+		}
+		c.apply(c.call(cbWebsocketInfo, func() Result { return c.h.WebsocketInfo(c, info) }))
+	}
+}
+
+// tick tells the connection the time, once one of its deadlines may have passed.
+func (c *Conn) tick(now time.Time) {
+	switch {
+	case c.blocked() && !c.writeBy.IsZero() && !now.Before(c.writeBy):
+		c.setReason(ReasonError{Err: os.ErrDeadlineExceeded})
+		c.drop()
+	case c.closing && !now.Before(c.closeBy):
+		c.done = true
+	case !c.closing && !c.done && c.idle > 0 && now.Sub(c.lastRead) >= c.idle:
+		c.startClose(frame.CloseNormal, ReasonTimeout{})
+	}
+}
+
+// closed tells the connection that its socket ended (err nil: the end of the stream).
+func (c *Conn) closed(err error) {
+	if err == nil {
+		err = ErrClosed
+	}
+	c.setReason(ReasonError{Err: err})
+	c.done = true
+}
+
+// failedWrite tells the connection that a write failed: nothing more can be sent.
+func (c *Conn) failedWrite(err error) {
+	c.setReason(ReasonError{Err: err})
+	c.drop()
+}
+
+// drop ends the connection without sending what is queued.
+func (c *Conn) drop() {
+	c.done = true
+	c.tail = nil
+	c.out, c.sent = c.out[:0], 0
+}
+
+// deadline returns when the connection must next be told the time, or zero for never.
+func (c *Conn) deadline() time.Time {
+	var dl time.Time
+	switch {
+	case c.closing || c.done:
+		dl = c.closeBy
+	case c.idle > 0:
+		dl = c.lastRead.Add(c.idle)
+	}
+	if c.blocked() && !c.writeBy.IsZero() && (dl.IsZero() || c.writeBy.Before(dl)) {
+		dl = c.writeBy
+	}
+	return dl
+}
+
+// reading reports whether the connection wants the client's bytes now.
+func (c *Conn) reading() bool {
+	return !c.done && !c.blocked() && (c.active || c.closing)
+}
+
+// sleepy reports whether the connection may give back what it can rebuild (Cowboy's
+// hibernate): the last callback asked to, and nothing is half done.
+func (c *Conn) sleepy() bool {
+	return c.hibernate && !c.done && !c.blocked()
+}
+
+// sleep gives back the engine's message buffers and the extension's state.
+func (c *Conn) sleep() {
+	c.eng.Release()
+}
+
+// call runs one user callback under the crash policy (crash.go).
+func (c *Conn) call(cb callback, run func() Result) (res Result) {
+	if c.tail != nil {
+		c.spill() // the callback may reuse the memory a pending reply points to
+	}
+	returned := false
+	defer func() {
+		if !returned {
+			v, stack := recoverCrash(recover())
+			c.crash(cb, v, stack)
+		}
+	}()
+	res = run()
+	returned = true
+	return res
+}
+
+// crash closes the connection with 1011 for a callback that panicked or exited, and logs it.
+func (c *Conn) crash(cb callback, v any, stack []byte) {
+	c.opts.Logger.Error("server: handler crashed", "callback", cb.String(), "panic", v,
+		"remote", addrString(c.drv.remoteAddr()), "stack", string(stack))
+	c.startClose(frame.CloseInternalError, ReasonCrash{Value: v, Stack: stack})
+}
+
+// apply carries out a callback's result: frames in order, then stop, then hibernation.
+func (c *Conn) apply(res Result) {
+	c.hibernate = res.hibernate
+	if res.reply {
+		c.send(res.first)
+		for _, f := range res.more {
+			c.send(f)
+		}
+	}
+	if res.stop {
+		c.startClose(frame.CloseNormal, ReasonStop{})
+	}
+}
+
+// errBadOpcode and errBadCloseCode are the crash values of a handler that replies with a
+// frame that cannot be sent.
+var (
+	errBadOpcode = errors.New("server: reply with an opcode that is not a frame type")
+)
+
+func (c *Conn) send(f Frame) {
+	if c.closing || c.done {
+		return // nothing after a close frame is sent
+	}
+	var err error
+	switch f.Op {
+	case frame.OpText, frame.OpBinary:
+		compress := c.compress && !f.Uncompressed
+		if len(f.Data) >= writeThroughMin && !compress {
+			// A large payload goes out from where it is, behind its header.
+			var ok bool
+			if c.out, ok = c.eng.AppendMessageHeader(c.output0(), f.Op, len(f.Data)); ok {
+				c.tail = f.Data
+				return
+			}
+		}
+		c.out = c.eng.AppendMessage(c.output0(), f.Op, f.Data, compress)
+	case frame.OpPing:
+		c.out, err = c.eng.AppendPing(c.output0(), f.Data)
+	case frame.OpPong:
+		c.out, err = c.eng.AppendPong(c.output0(), f.Data)
+	case frame.OpClose:
+		if c.out, err = c.eng.AppendClose(c.output0(), f.Code, string(f.Data)); err == nil {
+			c.setReason(ReasonStop{})
+			c.beginClosing()
+		}
+	default:
+		err = errBadOpcode
+	}
+	if err != nil {
+		// The handler asked for a frame that cannot be sent (a close code that may not be
+		// sent, such as 999 or 1006, or a control payload over 125 bytes): a bug in the
+		// handler, handled as a crash rather than sent wrong or silently dropped.
+		c.crash(cbReply, &ReplyError{Frame: f, Err: err}, nil)
+	}
+}
+
+// fail ends the connection for a protocol error found in the client's bytes
+// (RFC 6455 §7.1.7): close with the error's code, then wait for the client's close.
+func (c *Conn) fail(err error) {
+	if c.closing {
+		c.done = true // the client misbehaves during the close handshake: just close
+		return
+	}
+	code := ws.CloseCodeOf(err)
+	reason := ErrBadFrame
+	if code == frame.CloseInvalidPayload {
+		reason = ErrBadEncoding
+	}
+	c.setReason(ReasonError{Err: errors.Join(reason, err)})
+	c.closeWith(code)
+	if c.eng.CloseReceived() {
+		// The violation was in the client's close frame: both closes are exchanged, and
+		// the server closes TCP first (RFC 6455 §7.1.1) instead of waiting for another.
+		c.done = true
+	}
+}
+
+// startClose sends our close frame with code, recording why.
+func (c *Conn) startClose(code frame.CloseCode, why Reason) {
+	c.setReason(why)
+	if !c.closing && !c.done {
+		c.closeWith(code)
+	}
+}
+
+func (c *Conn) closeWith(code frame.CloseCode) {
+	c.out, _ = c.eng.AppendClose(c.output0(), code, "")
+	c.beginClosing()
+}
+
+func (c *Conn) beginClosing() {
+	c.closing = true
+	c.closeBy = time.Now().Add(c.opts.CloseTimeout)
+}
+
+// setReason keeps the first reason: what ended the connection first is what terminate sees.
+func (c *Conn) setReason(r Reason) {
+	if c.reason == nil {
+		c.reason = r
+	}
+}
+
+// output0 returns the write buffer to append to: taken from the pool when there is none,
+// and with a pending tail copied in first, so that bytes leave in the order they were made.
+func (c *Conn) output0() []byte {
+	if c.tail != nil {
+		c.spill()
+	}
+	if c.out == nil {
+		c.obox = c.srv.bufs.get(c.opts.ReadBufferSize)
+		c.out = c.obox.b[:0]
+	}
+	return c.out
+}
+
+// spill copies the pending tail into the write buffer.
+func (c *Conn) spill() {
+	t := c.tail
+	c.tail = nil
+	c.out = append(c.output0(), t...)
+}
+
+// blocked reports whether output waits for the socket.
+func (c *Conn) blocked() bool { return c.sent < len(c.out) || c.tail != nil }
+
+// output returns what is to be written, in order: head, then tail.
+func (c *Conn) output() (head, tail []byte) { return c.out[c.sent:], c.tail }
+
+// wrote records that the driver wrote n bytes of output at now. What the socket did not
+// take waits, copied out of any memory the handler may reuse, until Options.WriteTimeout.
+func (c *Conn) wrote(n int, now time.Time) {
+	head := len(c.out) - c.sent
+	if n < head {
+		c.sent += n
+		if c.tail != nil {
+			c.spill()
+		}
+	} else if n -= head; n < len(c.tail) {
+		rest := c.tail[n:]
+		c.tail = nil
+		c.out = append(c.out[:0], rest...)
+		c.sent = 0
+	} else {
+		// Everything is sent: the buffer goes back to the pool, so an idle connection holds
+		// none, and a busy one takes the same buffer back from the per-P cache.
+		c.tail = nil
+		c.srv.bufs.put(c.obox, c.out)
+		c.obox, c.out, c.sent = nil, nil, 0
+		c.writeBy = time.Time{}
+		return
+	}
+	if c.writeBy.IsZero() && c.opts.WriteTimeout > 0 {
+		c.writeBy = now.Add(c.opts.WriteTimeout)
+	}
+}
+
+// finish runs terminate and gives everything back; the driver calls it once, after the
+// connection is done and its output written or dropped. Its cleanup is deferred, so it runs
+// even when Terminate exits its goroutine.
+func (c *Conn) finish() {
+	if c.ended {
+		return
+	}
+	c.ended = true
+	c.mb.close()
+	c.setReason(ReasonError{Err: ErrClosed})
+	defer c.release()
+	if t, ok := c.h.(Terminator); ok {
+		c.srv.terminate(t, c.reason, c.drv.remoteAddr())
+	}
+}
+
+func (c *Conn) release() {
+	c.srv.bufs.put(c.obox, c.out)
+	c.obox, c.out, c.tail, c.sent = nil, nil, nil, 0
+	c.eng.Release()
+	if c.ctx != nil {
+		c.ctx.cancel(c.cause())
+	}
+	c.srv.remove(c)
+}
+
+// cause is why the connection's Context ends.
+func (c *Conn) cause() error {
+	if cr, ok := c.reason.(ReasonCrash); ok {
+		return &CrashError{Value: cr.Value, Stack: cr.Stack}
+	}
+	if c.shutdownReason != nil {
+		return c.shutdownReason
+	}
+	return ErrConnEnded
+}
+
+func clone(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
