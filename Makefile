@@ -7,10 +7,9 @@ COUNT    ?= 1
 
 .PHONY: test vet fuzz bench autobahn bench-peers
 
-# The server's tests run twice: with a goroutine per connection, then on an event loop.
+# One run covers every server setup (bare listener and net/http, goroutine and event loop).
 test: vet
 	$(GO) test -race -count=1 ./...
-	$(GO) test -race -count=1 ./server -args -loops=1
 
 # The event loop is Linux-only: vetting for macOS and Windows too keeps the rest building there.
 vet:

@@ -39,6 +39,7 @@ type Conn struct {
 	tail []byte
 
 	idle     time.Duration
+	now      time.Time // the time of the input being handled, given by the driver
 	lastRead time.Time
 	closeBy  time.Time // when waiting for the client's close frame stops
 	writeBy  time.Time // when output that the socket does not take fails the connection
@@ -81,7 +82,7 @@ func (c *Conn) SetDeflate(on bool) { c.compress = on && c.deflated }
 // {set_options, #{idle_timeout => T}}); d <= 0 disables it.
 func (c *Conn) SetIdleTimeout(d time.Duration) {
 	c.idle = max(d, 0)
-	c.lastRead = time.Now()
+	c.lastRead = c.now
 }
 
 // SetMaxFrameSize changes the largest frame and message this connection accepts, as in

@@ -106,6 +106,7 @@ func (g *goConn) loop() {
 		}
 		if !c.reading() {
 			g.waitWake()
+			c.at(time.Now())
 			continue
 		}
 		g.read()
@@ -142,6 +143,7 @@ func (g *goConn) read() {
 	// A wake-up (info or shutdown) before this point is seen here; one after it moves the
 	// deadline set above to the past, so the Read below returns at once. None is lost.
 	if !c.closing && (c.shutdown.Load() || !c.mb.empty()) {
+		c.at(time.Now())
 		return
 	}
 	var n int
@@ -173,7 +175,7 @@ func (g *goConn) read() {
 	case err == nil:
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		g.armed = time.Time{} // unknown now: a waker may have moved it
-		c.tick(time.Now())
+		c.tick(time.Now()) // also the time for the infos that may have woken it
 	default:
 		if g.r < g.w && (c.active || c.closing) {
 			n, _ := c.receive(g.rbuf[g.r:g.w]) // bytes that came with the error still count

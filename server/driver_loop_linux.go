@@ -86,6 +86,7 @@ func (lc *loopConn) step(events uint32) {
 		}
 		c.begin(lp.now)
 	}
+	c.at(lp.now)
 	if lc.killed.Load() {
 		c.closed(ErrClosed)
 		c.drop()
@@ -95,7 +96,7 @@ func (lc *loopConn) step(events uint32) {
 	}
 	if lc.fired.Swap(false) {
 		lc.armed = time.Time{}
-		c.tick(time.Now())
+		c.tick(lp.now)
 	}
 	// Hang-up and error are reported even when not asked for: read to learn which.
 	read := events&(epoll.In|epoll.Hup) != 0

@@ -18,9 +18,16 @@ import (
 // of the connection (idle timeout, active/passive, hibernation, the close handshake, crash
 // to 1011, reply lists, the mailbox, the terminate reason) is here and nowhere else.
 
+// The process reads no clock: the driver tells it the time with every input (at, readAt,
+// payloadRead, tick, wrote), and the process's deadlines (idle, close, write) count from it.
+
+// at tells the connection the time before an input that carries none (infos, a shutdown,
+// frames held from an earlier read).
+func (c *Conn) at(now time.Time) { c.now = now }
+
 // begin runs websocket_init; it is the connection's first step, on its driver.
 func (c *Conn) begin(now time.Time) {
-	c.lastRead = now
+	c.now, c.lastRead = now, now
 	if wi, ok := c.h.(WebsocketIniter); ok && !c.done {
 		c.apply(c.call(cbWebsocketInit, func() Result { return wi.WebsocketInit(c) }))
 	}
@@ -83,7 +90,7 @@ func (c *Conn) payloadSpace() []byte {
 
 // payloadRead takes n bytes read into payloadSpace and runs the event they complete.
 func (c *Conn) payloadRead(n int, now time.Time) {
-	c.lastRead = now
+	c.now, c.lastRead = now, now
 	ev, err := c.eng.PayloadRead(n)
 	if err != nil {
 		c.fail(err)
@@ -95,7 +102,7 @@ func (c *Conn) payloadRead(n int, now time.Time) {
 }
 
 // readAt records that bytes arrived at now, for the idle timeout.
-func (c *Conn) readAt(now time.Time) { c.lastRead = now }
+func (c *Conn) readAt(now time.Time) { c.now, c.lastRead = now, now }
 
 func (c *Conn) event(ev ws.Event) {
 	if ev.Kind == ws.EventClose {
@@ -159,6 +166,7 @@ func (c *Conn) deliver() {
 
 // tick tells the connection the time, once one of its deadlines may have passed.
 func (c *Conn) tick(now time.Time) {
+	c.now = now
 	switch {
 	case c.blocked() && !c.writeBy.IsZero() && !now.Before(c.writeBy):
 		c.setReason(ReasonError{Err: os.ErrDeadlineExceeded})
@@ -340,7 +348,7 @@ func (c *Conn) closeWith(code frame.CloseCode) {
 
 func (c *Conn) beginClosing() {
 	c.closing = true
-	c.closeBy = time.Now().Add(c.opts.CloseTimeout)
+	c.closeBy = c.now.Add(c.opts.CloseTimeout)
 }
 
 // setReason keeps the first reason: what ended the connection first is what terminate sees.
@@ -379,6 +387,7 @@ func (c *Conn) output() (head, tail []byte) { return c.out[c.sent:], c.tail }
 // wrote records that the driver wrote n bytes of output at now. What the socket did not
 // take waits, copied out of any memory the handler may reuse, until Options.WriteTimeout.
 func (c *Conn) wrote(n int, now time.Time) {
+	c.now = now
 	head := len(c.out) - c.sent
 	if n < head {
 		c.sent += n

@@ -1,0 +1,227 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bronco-ws/bronco/ws"
+	"github.com/bronco-ws/bronco/ws/frame"
+	"github.com/bronco-ws/bronco/ws/handshake"
+	"github.com/google/go-cmp/cmp"
+)
+
+// The process is tested here without sockets or clocks: fed bytes and times, it must answer
+// with the right bytes, deadlines and reasons. The drivers' tests check the same rules over
+// real sockets.
+
+// fakeDriver is a driver that only counts wake-ups.
+type fakeDriver struct{ wakes int }
+
+func (d *fakeDriver) wake()                { d.wakes++ }
+func (d *fakeDriver) abort()               {}
+func (d *fakeDriver) remoteAddr() net.Addr { return nil }
+
+var t0 = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+
+// newProcess returns a started process for h with opts, its 101 response already written.
+func newProcess(t *testing.T, h Handler, opts Options) *Conn {
+	t.Helper()
+	s := New(nil, opts)
+	o := s.opts.Load()
+	o.Logger = slog.New(slog.DiscardHandler)
+	req, err := handshake.ReadRequest(bufio.NewReader(strings.NewReader(upgradeRequest())), handshake.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Conn{drv: &fakeDriver{}}
+	if !s.setup(c, o, &Upgrade{Request: req, Header: map[string][]string{}, IdleTimeout: o.IdleTimeout}, h) {
+		t.Fatal("setup refused")
+	}
+	head, _ := c.output()
+	c.wrote(len(head), t0)
+	c.begin(t0)
+	return c
+}
+
+// written takes the process's output as server frames.
+func written(t *testing.T, c *Conn) []ws.Event {
+	t.Helper()
+	head, tail := c.output()
+	b := append(append([]byte(nil), head...), tail...)
+	c.wrote(len(b), c.now)
+	e := ws.NewEngine(ws.Config{Role: frame.RoleClient})
+	var evs []ws.Event
+	for len(b) > 0 {
+		ev, n, err := e.Parse(b)
+		if err != nil {
+			t.Fatalf("server wrote an invalid frame: %v", err)
+		}
+		b = b[n:]
+		if ev.Kind == ws.EventNone {
+			t.Fatalf("server wrote a partial frame: % x", b)
+		}
+		ev.Data = clone(ev.Data)
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+func closeEvent(code frame.CloseCode) ws.Event {
+	return ws.Event{Kind: ws.EventClose, Code: code}
+}
+
+// TestProcessDeadlines walks the process through time: Cowboy's idle_timeout counts from the
+// last bytes received, also while the connection is inactive (cowboy_websocket: the timer
+// runs whatever {active, false}); set_options restarts the count; the close handshake waits
+// CloseTimeout for the client's close (RFC 6455 §7.1.1 lets the server close TCP then).
+func TestProcessDeadlines(t *testing.T) {
+	const idle = 10 * time.Second
+	type step struct {
+		at    time.Duration // since t0
+		input []byte        // client bytes, or nil for a tick
+	}
+	tests := []struct {
+		name       string
+		handle     func(c *Conn, f Frame) Result
+		steps      []step
+		wantEvents []ws.Event
+		wantDone   bool
+		wantReason Reason
+		wantNext   time.Duration // the deadline the process asks for after the steps
+	}{
+		{
+			name:     "idle: nothing before the timeout",
+			steps:    []step{{at: idle - time.Millisecond}},
+			wantNext: idle,
+		},
+		{
+			name:       "idle: close 1000 at the timeout, then wait for the client's close",
+			steps:      []step{{at: idle}},
+			wantEvents: []ws.Event{closeEvent(frame.CloseNormal)},
+			wantReason: ReasonTimeout{},
+			wantNext:   idle + DefaultCloseTimeout,
+		},
+		{
+			name:     "idle: bytes restart the count",
+			steps:    []step{{at: 4 * time.Second, input: clientFrame(frame.OpPong, nil)}, {at: idle}},
+			wantNext: 4*time.Second + idle,
+		},
+		{
+			name: "idle: runs while inactive, and the held frame is never handled",
+			handle: func(c *Conn, f Frame) Result {
+				c.SetActive(false)
+				return Reply(Text([]byte("paused")))
+			},
+			steps: []step{
+				{at: time.Second, input: append(clientFrame(frame.OpText, []byte("pause")), clientFrame(frame.OpText, []byte("held"))...)},
+				{at: time.Second + idle},
+			},
+			wantEvents: []ws.Event{{Kind: ws.EventMessage, Opcode: frame.OpText, Data: []byte("paused")}, closeEvent(frame.CloseNormal)},
+			wantReason: ReasonTimeout{},
+			wantNext:   time.Second + idle + DefaultCloseTimeout,
+		},
+		{
+			name: "set_options idle_timeout restarts the count from the event",
+			handle: func(c *Conn, f Frame) Result {
+				c.SetIdleTimeout(3 * time.Second)
+				return OK()
+			},
+			steps:    []step{{at: 5 * time.Second, input: clientFrame(frame.OpText, []byte("x"))}, {at: 7 * time.Second}},
+			wantNext: 8 * time.Second,
+		},
+		{
+			name: "set_options idle_timeout 0 turns it off",
+			handle: func(c *Conn, f Frame) Result {
+				c.SetIdleTimeout(0)
+				return OK()
+			},
+			steps: []step{{at: time.Second, input: clientFrame(frame.OpText, []byte("x"))}, {at: time.Hour}},
+		},
+		{
+			name:       "close handshake: the client's close ends it (§7.1.1)",
+			handle:     func(*Conn, Frame) Result { return Stop() },
+			steps:      []step{{at: time.Second, input: clientFrame(frame.OpText, nil)}, {at: 2 * time.Second, input: clientFrame(frame.OpClose, []byte{0x03, 0xe8})}},
+			wantEvents: []ws.Event{closeEvent(frame.CloseNormal)},
+			wantDone:   true,
+			wantReason: ReasonStop{},
+			wantNext:   time.Second + DefaultCloseTimeout,
+		},
+		{
+			name:       "close handshake: CloseTimeout without the client's close ends it",
+			handle:     func(*Conn, Frame) Result { return Stop() },
+			steps:      []step{{at: time.Second, input: clientFrame(frame.OpText, nil)}, {at: time.Second + DefaultCloseTimeout}},
+			wantEvents: []ws.Event{closeEvent(frame.CloseNormal)},
+			wantDone:   true,
+			wantReason: ReasonStop{},
+			wantNext:   time.Second + DefaultCloseTimeout,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &funcHandler{handle: tt.handle}
+			c := newProcess(t, h, Options{IdleTimeout: idle})
+			var got []ws.Event
+			for _, st := range tt.steps {
+				now := t0.Add(st.at)
+				if st.input == nil {
+					c.tick(now)
+				} else {
+					c.readAt(now)
+					c.receive(st.input)
+				}
+				c.advance()
+				got = append(got, written(t, c)...)
+			}
+			if diff := cmp.Diff(tt.wantEvents, got); diff != "" {
+				t.Errorf("frames written (-want +got):\n%s", diff)
+			}
+			if c.done != tt.wantDone {
+				t.Errorf("done = %v; want %v", c.done, tt.wantDone)
+			}
+			if diff := cmp.Diff(tt.wantReason, c.reason); diff != "" {
+				t.Errorf("reason (-want +got):\n%s", diff)
+			}
+			var next time.Duration
+			if dl := c.deadline(); !dl.IsZero() {
+				next = dl.Sub(t0)
+			}
+			if next != tt.wantNext {
+				t.Errorf("next deadline at %v; want %v", next, tt.wantNext)
+			}
+		})
+	}
+}
+
+// TestProcessWriteTimeout: output the socket does not take waits until WriteTimeout, then
+// ends the connection with ReasonError(os.ErrDeadlineExceeded); meanwhile the mailbox waits,
+// so that a client that stops reading cannot make the server queue without bound.
+func TestProcessWriteTimeout(t *testing.T) {
+	h := &funcHandler{info: func(c *Conn, info any) Result { return Reply(Binary(make([]byte, 100))) }}
+	c := newProcess(t, h, Options{WriteTimeout: time.Second})
+	c.Self().Send("a")
+	c.at(t0)
+	c.advance()
+	head, _ := c.output()
+	c.wrote(10, t0) // the socket took 10 bytes
+	c.Self().Send("b")
+	c.advance()
+	if got, want := len(c.out)-c.sent, len(head)-10; got != want {
+		t.Errorf("%d bytes queued after an info while blocked; want %d (the info waits)", got, want)
+	}
+	if got := c.deadline(); !got.Equal(t0.Add(time.Second)) {
+		t.Errorf("deadline %v; want the write timeout at t0+1s", got)
+	}
+	c.tick(t0.Add(time.Second))
+	if !c.done || c.blocked() {
+		t.Errorf("after the write timeout: done=%v blocked=%v; want done, nothing queued", c.done, c.blocked())
+	}
+	if re, ok := c.reason.(ReasonError); !ok || !errors.Is(re.Err, os.ErrDeadlineExceeded) {
+		t.Errorf("reason %v; want {error, i/o timeout}", c.reason)
+	}
+}
