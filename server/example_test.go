@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/bronco-ws/bronco/server"
@@ -12,16 +13,17 @@ import (
 )
 
 // hello is the guide's handler: it greets from websocket_init, echoes text, and sends
-// itself a timer message like erlang:start_timer(1000, self(), <<"How' you doin'?">>).
+// itself a timer message like erlang:start_timer(1000, self(), <<"How' you doin'?">>). The
+// timer starts after the echo, so the output does not depend on timing.
 type hello struct{}
 
 func (hello) WebsocketInit(c *server.Conn) server.Result {
-	c.Self().SendAfter(10*time.Millisecond, "How' you doin'?")
 	return server.Reply(server.Text([]byte("Hello!")))
 }
 
 func (hello) WebsocketHandle(c *server.Conn, f server.Frame) server.Result {
 	if f.Op == frame.OpText {
+		c.Self().SendAfter(10*time.Millisecond, "How' you doin'?")
 		return server.Reply(server.Text(append([]byte("That's what she said! "), f.Data...)))
 	}
 	return server.OK()
@@ -63,4 +65,40 @@ func ExampleServer() {
 	// That's what she said! hi
 	// How' you doin'?
 	// terminate: {remote, 1000, "bye"}
+}
+
+// ExampleServer_ServeHTTP mounts the server on net/http, beside other routes, with an event
+// loop driving the upgraded connections.
+func ExampleServer_ServeHTTP() {
+	srv := server.New(func(u *server.Upgrade) (server.Handler, error) {
+		return hello{}, nil
+	}, server.Options{EventLoops: 1})
+	mux := http.NewServeMux()
+	mux.Handle("/ws", srv)
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	hs := &http.Server{Handler: mux}
+	go hs.Serve(l)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := ws.Dial(ctx, "ws://"+l.Addr().String()+"/ws", ws.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, msg, _ := c.ReadMessage()
+	fmt.Println(string(msg))
+	done := make(chan struct{})
+	go func() {
+		srv.Shutdown(ctx) // every connection gets close 1001, then its Terminate
+		close(done)
+	}()
+	_, _, err = c.ReadMessage() // the close, which the client answers
+	<-done
+	fmt.Println(err)
+	hs.Shutdown(ctx)
+	// Output:
+	// Hello!
+	// terminate: shutdown
+	// ws: closed by peer: 1001 (going away) ""
 }
