@@ -27,25 +27,23 @@ type Conn struct {
 	protocol string
 	ctx      *connContext // made by the first call of Context
 
-	// in holds the unparsed bytes of the driver's read buffer during receive: it is advanced
-	// before each callback, so a driver knows what was consumed even if a callback never
-	// returns (runtime.Goexit).
-	in   []byte
-	out  []byte // bytes to send; out[:sent] are sent already
-	obox *bufBox
-	sent int
+	// parsed counts the bytes receive has consumed so far, for a driver whose goroutine a
+	// callback ended (runtime.Goexit) in the middle of a receive.
+	parsed int
+	out    []byte // bytes to send; out[:sent] are sent already
+	obox   *bufBox
+	sent   int
 	// tail is a large payload to send right after out, from where it is: it is valid only
 	// until the next callback, so it is copied into out before one runs.
 	tail []byte
 
 	idle     time.Duration
-	now      time.Time // the time of the input being handled, given by the driver
-	lastRead time.Time
-	closeBy  time.Time // when waiting for the client's close frame stops
-	writeBy  time.Time // when output that the socket does not take fails the connection
+	now      instant // the time of the input being handled, given by the driver
+	lastRead instant
+	closeBy  instant // when waiting for the client's close frame stops
+	writeBy  instant // when output that the socket does not take fails the connection; 0: none
 
-	reason         Reason
-	shutdownReason error
+	reason Reason
 
 	shutdown  atomic.Bool // Server.Shutdown asked for a close
 	active    bool
@@ -93,7 +91,10 @@ func (c *Conn) SetMaxFrameSize(maxFrame, maxMessage int64) { c.eng.SetLimits(max
 // ends normally (Cowboy's {shutdown_reason, Reason}: the process exits with
 // {shutdown, Reason} instead of normal). A connection that crashes keeps its crash as the
 // cause whatever was set.
-func (c *Conn) SetShutdownReason(err error) { c.shutdownReason = err }
+func (c *Conn) SetShutdownReason(err error) {
+	c.Context() // the reason is seen only through the Context, which keeps it
+	c.ctx.reason = err
+}
 
 // Context returns a context that is cancelled when the connection ends, after Terminate, so
 // that goroutines working for the connection can stop with it. context.Cause gives why: the

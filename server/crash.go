@@ -129,9 +129,10 @@ func addrString(a net.Addr) string {
 type connContext struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+	reason error // SetShutdownReason's
 }
 
 func newConnContext() *connContext {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	return &connContext{ctx, cancel}
+	return &connContext{ctx: ctx, cancel: cancel}
 }

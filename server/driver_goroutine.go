@@ -72,6 +72,10 @@ func (g *goConn) run() {
 			g.setReason(ReasonCrash{Value: v, Stack: stack})
 			g.drop()
 		}
+		if g.r += g.parsed; g.r >= g.w {
+			g.r, g.w = 0, 0 // the bytes that receive had consumed before the callback exited
+		}
+		g.parsed = 0
 		go g.run()
 	}()
 	g.loop()
@@ -175,7 +179,7 @@ func (g *goConn) read() {
 	case err == nil:
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		g.armed = time.Time{} // unknown now: a waker may have moved it
-		c.tick(time.Now()) // also the time for the infos that may have woken it
+		c.tick(time.Now())    // also the time for the infos that may have woken it
 	default:
 		if g.r < g.w && (c.active || c.closing) {
 			n, _ := c.receive(g.rbuf[g.r:g.w]) // bytes that came with the error still count
@@ -223,8 +227,9 @@ func (g *goConn) directSpace() []byte {
 }
 
 // Cowboy's dynamic_buffer: a read that fills the buffer doubles it for the next one, up to
-// Options.ReadBufferSize; reads that use less than a quarter of it, on average, halve it,
-// down to minReadBuffer. A connection carrying small messages holds 1 KiB, not 16.
+// Options.ReadBufferSize; reads that use less than an eighth of it, on average, halve it,
+// down to minReadBuffer. A connection carrying small messages holds 1 KiB, not 16, and one
+// whose reads vary stays where it is rather than growing and shrinking by turns.
 const minReadBuffer = 1 << 10
 
 func (g *goConn) resize(n, space int) {
@@ -232,7 +237,7 @@ func (g *goConn) resize(n, space int) {
 	switch {
 	case n == space && g.size < g.opts.ReadBufferSize:
 		g.size = min(2*g.size, g.opts.ReadBufferSize)
-	case 4*g.avg < g.size && g.size > minReadBuffer:
+	case 8*g.avg < g.size && g.size > minReadBuffer:
 		g.size /= 2
 	}
 }
@@ -288,5 +293,5 @@ func (g *goConn) flush() {
 		c.failedWrite(err)
 		return
 	}
-	c.wrote(int(n), time.Now())
+	c.wrote(int(n))
 }

@@ -4,7 +4,6 @@ import (
 	"net"
 	"runtime/debug"
 	"sync/atomic"
-	"time"
 
 	"github.com/bronco-ws/bronco/internal/epoll"
 )
@@ -18,21 +17,20 @@ import (
 type loopConn struct {
 	Conn
 	lp       *loop
-	nc       net.Conn // until attached
 	raddr    net.Addr
-	fd       int    // -1 before attach and after the end
-	carry    []byte // bytes of an unfinished frame, kept between turns
-	interest uint32 // epoll events asked for
-	timer    *time.Timer
-	armed    time.Time // when the timer fires; zero when not armed
+	carry    []byte  // bytes of an unfinished frame, kept between turns
+	timerAt  instant // when the loop's timers look at it next
+	fd       int32   // -1 before attach and after the end
+	slot     int32   // its place in the loop's timer heap; -1: none
+	interest uint32  // epoll events asked for
 	begun    bool
-	queued   bool // in the loop's wake list; guarded by the loop's mutex
-	fired    atomic.Bool
-	killed   atomic.Bool
+	fired    bool        // its deadline came
+	queued   bool        // in the loop's wake list; guarded by the loop's mutex
+	killed   atomic.Bool // Shutdown's context ended
 }
 
 func newLoopConn(lp *loop, nc net.Conn) *loopConn {
-	lc := &loopConn{lp: lp, nc: nc, raddr: nc.RemoteAddr(), fd: -1}
+	lc := &loopConn{lp: lp, raddr: nc.RemoteAddr(), fd: -1, slot: -1}
 	lc.drv = lc
 	return lc
 }
@@ -43,11 +41,6 @@ func (lc *loopConn) wake() { lc.lp.wake(lc) }
 
 func (lc *loopConn) abort() {
 	lc.killed.Store(true)
-	lc.lp.wake(lc)
-}
-
-func (lc *loopConn) fire() {
-	lc.fired.Store(true)
 	lc.lp.wake(lc)
 }
 
@@ -69,6 +62,11 @@ func (lc *loopConn) turn(events uint32) {
 			lc.opts.Logger.Error("server: connection failed", "panic", v, "stack", string(stack))
 			lc.setReason(ReasonCrash{Value: v, Stack: stack})
 			lc.drop()
+		}
+		if b := lc.lp.inflight; b != nil {
+			// What receive had not consumed when the callback exited is kept.
+			lc.carry = append(lc.carry, b[lc.parsed:]...)
+			lc.lp.inflight, lc.parsed = nil, 0
 		}
 		lc.endTurn()
 	}()
@@ -94,8 +92,8 @@ func (lc *loopConn) step(events uint32) {
 	if events&epoll.Out != 0 {
 		lc.write()
 	}
-	if lc.fired.Swap(false) {
-		lc.armed = time.Time{}
+	if lc.fired {
+		lc.fired = false
 		c.tick(lp.now)
 	}
 	// Hang-up and error are reported even when not asked for: read to learn which.
@@ -118,7 +116,7 @@ func (lc *loopConn) readAndHandle(read bool) (full bool) {
 	c, lp := &lc.Conn, lc.lp
 	if read && len(lc.carry) == 0 {
 		if space := c.payloadSpace(); space != nil {
-			n, wouldBlock, err := epoll.Read(lc.fd, space)
+			n, wouldBlock, err := epoll.Read(int(lc.fd), space)
 			switch {
 			case n > 0:
 				c.payloadRead(n, lp.now)
@@ -135,7 +133,7 @@ func (lc *loopConn) readAndHandle(read bool) (full bool) {
 	if read && k < len(lp.rbuf) {
 		var wouldBlock bool
 		var err error
-		n, wouldBlock, err = epoll.Read(lc.fd, lp.rbuf[k:])
+		n, wouldBlock, err = epoll.Read(int(lc.fd), lp.rbuf[k:])
 		switch {
 		case n > 0:
 			c.readAt(lp.now)
@@ -154,7 +152,9 @@ func (lc *loopConn) handle(b []byte) {
 		again := false
 		if len(b) > 0 && (c.active || c.closing) && !c.done {
 			var n int
+			lc.lp.inflight = b
 			n, again = c.receive(b)
+			lc.lp.inflight = nil
 			b = b[n:]
 		}
 		if c.tail != nil {
@@ -177,12 +177,12 @@ func (lc *loopConn) write() {
 	if len(head) == 0 && len(tail) == 0 {
 		return
 	}
-	n, err := epoll.Writev(lc.fd, head, tail)
+	n, err := epoll.Writev(int(lc.fd), head, tail)
 	if err != nil {
 		c.failedWrite(err)
 		return
 	}
-	c.wrote(n, lc.lp.now)
+	c.wrote(n)
 }
 
 // endTurn writes, ends a finished connection, and otherwise decides what to wait for.
@@ -210,7 +210,7 @@ func (lc *loopConn) endTurn() {
 		want = epoll.In
 	}
 	if want != lc.interest {
-		if err := lc.lp.pl.Modify(lc.fd, want); err != nil {
+		if err := lc.lp.pl.Modify(int(lc.fd), want); err != nil {
 			c.closed(err)
 			c.drop()
 			lc.end()
@@ -218,33 +218,13 @@ func (lc *loopConn) endTurn() {
 		}
 		lc.interest = want
 	}
-	lc.arm()
-}
-
-// arm makes sure the timer fires no later than the process's deadline. A timer that fires
-// early finds nothing due and is armed again, so a busy connection touches its timer about
-// once per idle timeout rather than once per message.
-func (lc *loopConn) arm() {
-	dl := lc.deadline()
-	if dl.IsZero() || !lc.armed.IsZero() && !dl.Before(lc.armed) {
-		return
-	}
-	lc.armed = dl
-	d := max(time.Until(dl), 0)
-	if lc.timer == nil {
-		lc.timer = time.AfterFunc(d, lc.fire)
-	} else {
-		lc.timer.Reset(d)
-	}
+	lc.lp.arm(lc)
 }
 
 // end terminates the connection and closes its socket; the socket is closed in a deferred
 // call so that it is closed even when Terminate exits the goroutine.
 func (lc *loopConn) end() {
 	defer lc.lp.unregister(lc)
-	if lc.timer != nil {
-		lc.timer.Stop()
-	}
 	lc.carry = nil
 	lc.finish()
 }

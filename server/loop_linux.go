@@ -1,8 +1,10 @@
 package server
 
 import (
+	"net"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bronco-ws/bronco/internal/epoll"
@@ -22,6 +24,12 @@ type loop struct {
 	// the loop's goroutine (runtime.Goexit) leaves the rest here for the next goroutine.
 	running []*loopConn
 	events  []epoll.Event
+	// inflight is the input of the receive in progress, for the connection whose callback
+	// may end the goroutine in the middle of it.
+	inflight []byte
+
+	timers  loopTimers
+	expired atomic.Bool // the timer fired
 
 	mu       sync.Mutex
 	woken    []*loopConn
@@ -77,9 +85,13 @@ func (lp *loop) serve() {
 			}
 		}
 		if lp.stopped {
+			if lp.timers.timer != nil {
+				lp.timers.timer.Stop()
+			}
 			lp.pl.Close()
 			return
 		}
+		lp.setTimer()
 		events, notified, err := lp.pl.Wait()
 		if err != nil {
 			lp.srv.opts.Load().Logger.Error("server: event loop stopped", "err", err)
@@ -90,6 +102,9 @@ func (lp *loop) serve() {
 		lp.events = events
 		if notified {
 			lp.takeWoken()
+			if lp.expired.Swap(false) {
+				lp.expire(instantOf(time.Now()))
+			}
 		}
 	}
 }
@@ -150,14 +165,13 @@ func (lp *loop) abandon() {
 
 // attach hands the connection's socket to the loop. On failure (out of descriptors) the
 // connection is over before it began.
-func (lp *loop) attach(lc *loopConn) error {
-	fd, err := epoll.Detach(lc.nc)
+func (lp *loop) attach(lc *loopConn, nc net.Conn) error {
+	fd, err := epoll.Detach(nc)
 	if err != nil {
 		return err
 	}
-	lc.nc = nil
 	lp.mu.Lock()
-	lc.fd = fd
+	lc.fd = int32(fd)
 	lc.queued = true
 	lp.woken = append(lp.woken, lc)
 	lp.mu.Unlock()
@@ -168,10 +182,10 @@ func (lp *loop) attach(lc *loopConn) error {
 // register adds lc's socket to the epoll set, waiting for it to be readable: what a new
 // connection almost always waits for next.
 func (lp *loop) register(lc *loopConn) error {
-	for lc.fd >= len(lp.byFd) {
+	for int(lc.fd) >= len(lp.byFd) {
 		lp.byFd = append(lp.byFd, make([]*loopConn, max(64, len(lp.byFd)))...)
 	}
-	if err := lp.pl.Add(lc.fd, epoll.In); err != nil {
+	if err := lp.pl.Add(int(lc.fd), epoll.In); err != nil {
 		return err
 	}
 	lc.interest = epoll.In
@@ -184,10 +198,11 @@ func (lp *loop) unregister(lc *loopConn) {
 	if lc.fd < 0 {
 		return
 	}
-	if lc.fd < len(lp.byFd) && lp.byFd[lc.fd] == lc {
+	if int(lc.fd) < len(lp.byFd) && lp.byFd[lc.fd] == lc {
 		lp.byFd[lc.fd] = nil
-		lp.pl.Remove(lc.fd)
+		lp.pl.Remove(int(lc.fd))
 	}
-	epoll.Close(lc.fd)
+	lp.disarm(lc)
+	epoll.Close(int(lc.fd))
 	lc.fd = -1
 }

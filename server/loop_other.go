@@ -20,8 +20,8 @@ type loopConn struct {
 
 var errNoLoop = errors.New("server: event loops need Linux (epoll)")
 
-func newLoop(*Server, int) (*loop, error)   { return nil, errNoLoop }
-func (*loop) stop()                         {}
-func (*loop) attach(*loopConn) error        { return errNoLoop }
-func newLoopConn(*loop, net.Conn) *loopConn { return nil }
-func pollable(net.Conn) bool                { return false }
+func newLoop(*Server, int) (*loop, error)      { return nil, errNoLoop }
+func (*loop) stop()                            {}
+func (*loop) attach(*loopConn, net.Conn) error { return errNoLoop }
+func newLoopConn(*loop, net.Conn) *loopConn    { return nil }
+func pollable(net.Conn) bool                   { return false }

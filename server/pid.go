@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,8 +45,8 @@ type mailbox struct {
 	mu     sync.Mutex
 	q      []any // q[head:] waits
 	head   int
-	limit  int
 	closed bool
+	n      atomic.Int32 // len(q)-head, read without the lock by the connection's checks
 	owner  *Conn
 }
 
@@ -55,12 +56,13 @@ func (m *mailbox) push(info any) error {
 		m.mu.Unlock()
 		return ErrNoProcess
 	}
-	if len(m.q)-m.head >= m.limit {
+	if len(m.q)-m.head >= m.owner.opts.MailboxSize {
 		m.mu.Unlock()
 		return ErrMailboxFull
 	}
 	wasEmpty := len(m.q) == m.head
 	m.q = append(m.q, info)
+	m.n.Add(1)
 	m.mu.Unlock()
 	// Only the first info needs a wake-up: the connection drains the mailbox after every
 	// wake-up, and a wake-up cannot be lost (see goConn.read and loop.wake).
@@ -79,18 +81,16 @@ func (m *mailbox) pop() (any, bool) {
 	}
 	info := m.q[m.head]
 	m.q[m.head] = nil
+	m.n.Add(-1)
 	if m.head++; m.head == len(m.q) {
 		m.q, m.head = m.q[:0], 0
 	}
 	return info, true
 }
 
-// len returns the number of infos waiting.
-func (m *mailbox) len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.q) - m.head
-}
+// len returns the number of infos waiting; it takes no lock, so that a connection with an
+// empty mailbox pays one atomic load per turn.
+func (m *mailbox) len() int { return int(m.n.Load()) }
 
 func (m *mailbox) empty() bool { return m.len() == 0 }
 
@@ -98,6 +98,7 @@ func (m *mailbox) empty() bool { return m.len() == 0 }
 func (m *mailbox) close() {
 	m.mu.Lock()
 	m.closed = true
-	m.q = nil
+	m.q, m.head = nil, 0
+	m.n.Store(0)
 	m.mu.Unlock()
 }

@@ -19,15 +19,16 @@ import (
 // to 1011, reply lists, the mailbox, the terminate reason) is here and nowhere else.
 
 // The process reads no clock: the driver tells it the time with every input (at, readAt,
-// payloadRead, tick, wrote), and the process's deadlines (idle, close, write) count from it.
+// payloadRead, tick), and the process's deadlines (idle, close, write) count from it.
 
 // at tells the connection the time before an input that carries none (infos, a shutdown,
 // frames held from an earlier read).
-func (c *Conn) at(now time.Time) { c.now = now }
+func (c *Conn) at(now time.Time) { c.now = instantOf(now) }
 
 // begin runs websocket_init; it is the connection's first step, on its driver.
 func (c *Conn) begin(now time.Time) {
-	c.now, c.lastRead = now, now
+	c.at(now)
+	c.lastRead = c.now
 	if wi, ok := c.h.(WebsocketIniter); ok && !c.done {
 		c.apply(c.call(cbWebsocketInit, func() Result { return wi.WebsocketInit(c) }))
 	}
@@ -38,8 +39,7 @@ func (c *Conn) begin(now time.Time) {
 // true, when frames remain that it may not handle now: the connection is inactive (they run
 // once it is active again) or a large reply waits in tail (they run once it is written).
 func (c *Conn) receive(b []byte) (n int, again bool) {
-	c.in = b
-	for len(c.in) > 0 && !c.done {
+	for len(b) > n && !c.done {
 		if c.tail != nil {
 			again = true
 			break
@@ -48,8 +48,9 @@ func (c *Conn) receive(b []byte) (n int, again bool) {
 			c.held, again = true, true
 			break
 		}
-		ev, k, err := c.eng.Parse(c.in)
-		c.in = c.in[k:]
+		ev, k, err := c.eng.Parse(b[n:])
+		n += k
+		c.parsed = n
 		if err != nil {
 			c.fail(err)
 			break
@@ -59,8 +60,7 @@ func (c *Conn) receive(b []byte) (n int, again bool) {
 		}
 		c.event(ev)
 	}
-	n = len(b) - len(c.in)
-	c.in = nil
+	c.parsed = 0
 	if !again {
 		c.held = false
 	}
@@ -90,7 +90,7 @@ func (c *Conn) payloadSpace() []byte {
 
 // payloadRead takes n bytes read into payloadSpace and runs the event they complete.
 func (c *Conn) payloadRead(n int, now time.Time) {
-	c.now, c.lastRead = now, now
+	c.readAt(now)
 	ev, err := c.eng.PayloadRead(n)
 	if err != nil {
 		c.fail(err)
@@ -102,7 +102,10 @@ func (c *Conn) payloadRead(n int, now time.Time) {
 }
 
 // readAt records that bytes arrived at now, for the idle timeout.
-func (c *Conn) readAt(now time.Time) { c.now, c.lastRead = now, now }
+func (c *Conn) readAt(now time.Time) {
+	c.at(now)
+	c.lastRead = c.now
+}
 
 func (c *Conn) event(ev ws.Event) {
 	if ev.Kind == ws.EventClose {
@@ -165,15 +168,16 @@ func (c *Conn) deliver() {
 }
 
 // tick tells the connection the time, once one of its deadlines may have passed.
-func (c *Conn) tick(now time.Time) {
-	c.now = now
+func (c *Conn) tick(t time.Time) {
+	c.at(t)
+	now := c.now
 	switch {
-	case c.blocked() && !c.writeBy.IsZero() && !now.Before(c.writeBy):
+	case c.blocked() && c.writeBy != 0 && now >= c.writeBy:
 		c.setReason(ReasonError{Err: os.ErrDeadlineExceeded})
 		c.drop()
-	case c.closing && !now.Before(c.closeBy):
+	case c.closing && now >= c.closeBy:
 		c.done = true
-	case !c.closing && !c.done && c.idle > 0 && now.Sub(c.lastRead) >= c.idle:
+	case !c.closing && !c.done && c.idle > 0 && now >= c.lastRead.add(c.idle):
 		c.startClose(frame.CloseNormal, ReasonTimeout{})
 	}
 }
@@ -202,14 +206,21 @@ func (c *Conn) drop() {
 
 // deadline returns when the connection must next be told the time, or zero for never.
 func (c *Conn) deadline() time.Time {
-	var dl time.Time
+	if dl := c.due(); dl != 0 {
+		return dl.time()
+	}
+	return time.Time{}
+}
+
+func (c *Conn) due() instant {
+	var dl instant
 	switch {
 	case c.closing || c.done:
 		dl = c.closeBy
 	case c.idle > 0:
-		dl = c.lastRead.Add(c.idle)
+		dl = c.lastRead.add(c.idle)
 	}
-	if c.blocked() && !c.writeBy.IsZero() && (dl.IsZero() || c.writeBy.Before(dl)) {
+	if c.blocked() && c.writeBy != 0 && (dl == 0 || c.writeBy < dl) {
 		dl = c.writeBy
 	}
 	return dl
@@ -348,7 +359,7 @@ func (c *Conn) closeWith(code frame.CloseCode) {
 
 func (c *Conn) beginClosing() {
 	c.closing = true
-	c.closeBy = c.now.Add(c.opts.CloseTimeout)
+	c.closeBy = c.now.add(c.opts.CloseTimeout)
 }
 
 // setReason keeps the first reason: what ended the connection first is what terminate sees.
@@ -384,10 +395,10 @@ func (c *Conn) blocked() bool { return c.sent < len(c.out) || c.tail != nil }
 // output returns what is to be written, in order: head, then tail.
 func (c *Conn) output() (head, tail []byte) { return c.out[c.sent:], c.tail }
 
-// wrote records that the driver wrote n bytes of output at now. What the socket did not
-// take waits, copied out of any memory the handler may reuse, until Options.WriteTimeout.
-func (c *Conn) wrote(n int, now time.Time) {
-	c.now = now
+// wrote records that the driver wrote n bytes of output, at the time of the last input.
+// What the socket did not take waits, copied out of any memory the handler may reuse, until
+// Options.WriteTimeout.
+func (c *Conn) wrote(n int) {
 	head := len(c.out) - c.sent
 	if n < head {
 		c.sent += n
@@ -405,11 +416,11 @@ func (c *Conn) wrote(n int, now time.Time) {
 		c.tail = nil
 		c.srv.bufs.put(c.obox, c.out)
 		c.obox, c.out, c.sent = nil, nil, 0
-		c.writeBy = time.Time{}
+		c.writeBy = 0
 		return
 	}
-	if c.writeBy.IsZero() && c.opts.WriteTimeout > 0 {
-		c.writeBy = now.Add(c.opts.WriteTimeout)
+	if c.writeBy == 0 && c.opts.WriteTimeout > 0 {
+		c.writeBy = c.now.add(c.opts.WriteTimeout)
 	}
 }
 
@@ -444,8 +455,8 @@ func (c *Conn) cause() error {
 	if cr, ok := c.reason.(ReasonCrash); ok {
 		return &CrashError{Value: cr.Value, Stack: cr.Stack}
 	}
-	if c.shutdownReason != nil {
-		return c.shutdownReason
+	if c.ctx != nil && c.ctx.reason != nil {
+		return c.ctx.reason
 	}
 	return ErrConnEnded
 }

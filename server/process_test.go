@@ -44,7 +44,7 @@ func newProcess(t *testing.T, h Handler, opts Options) *Conn {
 		t.Fatal("setup refused")
 	}
 	head, _ := c.output()
-	c.wrote(len(head), t0)
+	c.wrote(len(head))
 	c.begin(t0)
 	return c
 }
@@ -54,7 +54,7 @@ func written(t *testing.T, c *Conn) []ws.Event {
 	t.Helper()
 	head, tail := c.output()
 	b := append(append([]byte(nil), head...), tail...)
-	c.wrote(len(b), c.now)
+	c.wrote(len(b))
 	e := ws.NewEngine(ws.Config{Role: frame.RoleClient})
 	var evs []ws.Event
 	for len(b) > 0 {
@@ -208,7 +208,7 @@ func TestProcessWriteTimeout(t *testing.T) {
 	c.at(t0)
 	c.advance()
 	head, _ := c.output()
-	c.wrote(10, t0) // the socket took 10 bytes
+	c.wrote(10) // the socket took 10 bytes
 	c.Self().Send("b")
 	c.advance()
 	if got, want := len(c.out)-c.sent, len(head)-10; got != want {

@@ -201,7 +201,7 @@ func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffer
 		}
 	}
 	if lc != nil {
-		if err := lc.lp.attach(lc); err != nil {
+		if err := lc.lp.attach(lc, nc); err != nil {
 			// Out of descriptors: the connection ends before it began, on this goroutine.
 			c.closed(err)
 			c.drop()
@@ -230,7 +230,6 @@ func (s *Server) setup(c *Conn, opts *Options, u *Upgrade, h Handler) bool {
 	c.active = true
 	c.hibernate = u.Hibernate
 	c.idle = max(orDefault(u.IdleTimeout, opts.IdleTimeout), 0)
-	c.mb.limit = opts.MailboxSize
 	c.mb.owner = c
 	c.eng.Reset(ws.Config{
 		Role:               frame.RoleServer,
