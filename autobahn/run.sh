@@ -93,13 +93,17 @@ log "wstest: ${wstest_version% }"
 go build -o "$work/testee" ./autobahn/testee
 go build -o "$work/report" ./autobahn/report
 
-# Two testees, one per connection driver, each with its own spec: the goroutine per connection
-# (agent bronco, port 9001) and Options.EventLoops (agent bronco-eventloop, port 9002).
-agents=(bronco bronco-eventloop)
-ports=(9001 9002)
-specs=(autobahn/fuzzingclient.json autobahn/fuzzingclient-eventloop.json)
-outdirs=(autobahn/reports/servers autobahn/reports/servers-eventloop) # as in the specs
-testee_args=("" "-loops 1")
+# Four testees, one per mount × driver, each with its own spec: a bare listener with a
+# goroutine per connection (agent bronco, port 9001) and with Options.EventLoops
+# (bronco-eventloop, 9002); mounted on net/http with each driver (bronco-http, 9003;
+# bronco-http-eventloop, 9004).
+agents=(bronco bronco-eventloop bronco-http bronco-http-eventloop)
+ports=(9001 9002 9003 9004)
+specs=(autobahn/fuzzingclient.json autobahn/fuzzingclient-eventloop.json
+	autobahn/fuzzingclient-http.json autobahn/fuzzingclient-http-eventloop.json)
+outdirs=(autobahn/reports/servers autobahn/reports/servers-eventloop
+	autobahn/reports/servers-http autobahn/reports/servers-http-eventloop) # as in the specs
+testee_args=("" "-loops 1" "-mode http" "-mode http -loops 1")
 for port in "${ports[@]}"; do
 	if port_open; then
 		log "something already listens on $host:$port; stop it first (the run would test it instead)"
@@ -143,8 +147,8 @@ run_wstest() {
 	fi
 }
 
-# wstest is single-threaded Python and the testees are nearly idle: the two agents' runs go
-# side by side, one per core.
+# wstest is single-threaded Python and the testees are nearly idle: the agents' runs go
+# side by side.
 started=$(date +%s)
 wstest_pids=()
 for i in "${!agents[@]}"; do
@@ -182,12 +186,12 @@ for i in "${!agents[@]}"; do
 	fi
 done
 
-# One gate per agent: the same allow-list and expected results hold for both drivers.
+# One gate per agent: the same allow-list and expected results hold for every setup.
 for i in "${!agents[@]}"; do
 	agent=${agents[$i]}
 	report_args=(-index "${outdirs[$i]}/index.json" -agent "${agents[$i]}" -allow autobahn/allowlist.json
 		-expected autobahn/expected-results.json
-		-header "agent $agent: wstest ${wstest_version% } (-m fuzzingclient, $mode), $(date -u +%Y-%m-%d), both wstest runs side by side ${elapsed} s")
+		-header "agent $agent: wstest ${wstest_version% } (-m fuzzingclient, $mode), $(date -u +%Y-%m-%d), ${#agents[@]} wstest runs side by side ${elapsed} s")
 	if [ -n "${UPDATE:-}" ] && [ "$agent" = bronco ]; then
 		report_args+=(-update)
 	fi

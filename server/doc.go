@@ -12,7 +12,8 @@
 //	{cowboy_websocket, Req, State, hibernate}       u.Hibernate = true
 //	{ok, Req, State} after cowboy_req:reply         return h, Refuse(status, body)
 //	cowboy_req:set_resp_header                      u.Header.Set
-//	sub-protocol selection                          u.Protocols(), u.SelectProtocol(p)
+//	sub-protocol selection                          u.Protocols(), u.SelectProtocol(p), or
+//	                                                u.Header.Set("Sec-WebSocket-Protocol", p)
 //	websocket_init(State)                           WebsocketIniter.WebsocketInit(c)
 //	websocket_handle(InFrame, State)                Handler.WebsocketHandle(c, f)
 //	websocket_info(Info, State)                     Handler.WebsocketInfo(c, info)
@@ -31,6 +32,9 @@
 //	{deflate, false}                                c.SetDeflate(false)
 //	{set_options, #{idle_timeout => T}}             c.SetIdleTimeout(d)
 //	{set_options, #{max_frame_size => N}}           c.SetMaxFrameSize(n, m)
+//	{shutdown_reason, Reason}                       c.SetShutdownReason(err): context.Cause(c.Context())
+//	link / monitor the connection process           c.Context(), cancelled when it ends
+//	dynamic_buffer                                  the goroutine driver's read buffer, 1 KiB to ReadBufferSize
 //	websocket_compress                              Options.Compress
 //	idle_timeout                                    Options.IdleTimeout, Upgrade.IdleTimeout
 //	max_frame_size                                  Options.MaxFrameSize, MaxMessageSize
@@ -45,39 +49,59 @@
 //	{remote, Code, Payload}                         ReasonRemote{Code, Payload}
 //	stop                                            ReasonStop{}
 //	timeout                                         ReasonTimeout{}
-//	{crash, Class, Reason}                          ReasonCrash{Value, Stack}
+//	{crash, error | throw, Reason}                  ReasonCrash{Value: the panic value, Stack}
+//	{crash, exit, Reason}                           ReasonCrash{Value: ErrGoexit, Stack}
 //	{error, badencoding}                            ReasonError{Err} with errors.Is(Err, ErrBadEncoding)
 //	{error, badframe}                               ReasonError{Err} with errors.Is(Err, ErrBadFrame)
 //	{error, closed}                                 ReasonError{Err} with errors.Is(Err, ErrClosed)
 //	{error, Reason}                                 ReasonError{Err: the socket error}
 //	(none: the server shut down)                    ReasonShutdown{}
 //
-// # The connection loop
+// # The connection process and its drivers
 //
-// Each connection is one goroutine and nothing else. It reads whatever the socket has into a
-// reusable buffer, runs every complete frame through the handler, collects every reply, and
-// sends them with one write before it reads again. Infos wake it by moving the socket's read
-// deadline to the past, and the idle timeout is the same read deadline, so no second
-// goroutine or timer is parked per connection. A callback that panics closes its own
-// connection with 1011 and terminate sees ReasonCrash; the server goes on.
+// A connection is a state machine with no IO (process.go): it is fed the bytes read, the
+// infos of its mailbox and the time, and answers with the bytes to write, whether it wants
+// to read, its next deadline, and whether it is done, with its Reason. Every rule lives there
+// once: the idle timeout, active and passive, hibernation, the close handshake, reply lists,
+// crashes. A driver is a thin shell around it that owns the socket, chosen once per
+// connection, on either mount:
 //
-// Large frames skip a copy each way: the rest of a frame of 8 KiB or more is read straight
-// into the message buffer, and a reply of 32 KiB or more is sent from where it is, behind its
-// header, with one writev.
+//   - a goroutine per connection (the default) over any net.Conn. It reads whatever the
+//     socket has into a buffer that grows and shrinks with the traffic (1 KiB up to
+//     Options.ReadBufferSize, as Cowboy's dynamic_buffer), runs every complete frame through
+//     the handler, and sends all the replies with one write before it reads again. Infos
+//     wake it by moving the read deadline to the past, and the idle timeout is the same read
+//     deadline, so no second goroutine or timer is parked beside it. Callbacks may block, as
+//     in a Cowboy process.
+//   - an event loop (Options.EventLoops, Linux; TCP and Unix sockets, from Serve or from a
+//     net/http hijack alike): each loop waits on an epoll set, parked in Go's netpoller, and
+//     gives a ready connection one turn: read once into the loop's shared buffer, run every
+//     frame and info, write what the socket takes. An idle connection holds no goroutine, no
+//     stack and no buffer (under 1 KiB in all, cmd/memconn -loops 1), and one timer per loop
+//     serves every connection's deadlines. A socket that will not take more output stops
+//     the connection's reading and its mailbox until it drains, or until
+//     Options.WriteTimeout. The one rule: callbacks run on the loop, so a callback that
+//     blocks stalls its loop's other connections.
 //
-// # Event loops
+// Large frames skip a copy each way on both: the rest of a frame of 8 KiB or more is read
+// straight into the message buffer, and a reply of 32 KiB or more is sent from where it is,
+// behind its header, with one writev.
 //
-// With Options.EventLoops set (Linux; TCP and Unix sockets), connections are not goroutines:
-// each event loop waits on an epoll set of sockets (itself parked in Go's netpoller) and gives
-// a ready connection one turn, which is the same steps as above without blocking: read once
-// into the loop's shared buffer, run every frame and info, write what the socket takes. An
-// idle connection holds no goroutine, no stack and no buffer, only its Conn, engine and
-// handler (about 1.5 KiB in all, cmd/memconn -loops 1), and a busy loop saves the goroutine
-// switch and the empty read of every wake-up. A socket that will not take more output stops
-// the connection's reading and its mailbox until it drains, or until Options.WriteTimeout.
-// The one rule: callbacks run on the loop, so a callback that blocks stalls its loop's other
-// connections. Handlers that call databases or sleep belong on the default driver, where
-// blocking is as harmless as in a Cowboy process.
+// # Crashes
+//
+// A callback that panics, or ends its goroutine with runtime.Goexit (Erlang's exit; t.FailNow
+// in a test), is logged through Options.Logger at error level with its stack and ends only
+// its own connection: close 1011 and Terminate(ReasonCrash) after the upgrade, a 500 from
+// InitFunc (no handler exists yet, so no Terminate), nothing more from Terminate itself. A
+// reply that cannot be sent (a close code such as 999 or 1006, a control frame over 125
+// bytes) is a crash too, with a *ReplyError. No callback can stop an event loop, leak a
+// goroutine or hold Shutdown past its context.
+//
+// # Flow control and the idle timeout
+//
+// SetActive(false) stops reading: frames already read wait until SetActive(true), infos
+// still arrive. As in Cowboy, the idle timeout keeps counting while inactive, since nothing
+// is received; a handler that pauses for long turns it off with SetIdleTimeout(0).
 //
 // The bytes of a Frame passed to WebsocketHandle live in the connection's read buffer: they
 // are valid until the callback returns, and replying with them (the echo) is fine because

@@ -109,3 +109,47 @@ func TestLargeAndSmallInOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestDynamicBuffer: the goroutine driver's read buffer follows the traffic as Cowboy's
+// dynamic_buffer does: a read that fills it doubles it up to ReadBufferSize, reads that use
+// under an eighth of it on average halve it down to 1 KiB, and reads between keep it.
+func TestDynamicBuffer(t *testing.T) {
+	const max = 16 << 10
+	repeat := func(n, times int) []int {
+		r := make([]int, times)
+		for i := range r {
+			r[i] = n
+		}
+		return r
+	}
+	tests := []struct {
+		name  string
+		start int
+		reads []int // bytes each read returned; -1 fills the buffer
+		want  int   // the size after the reads
+	}{
+		{"full reads grow it to the cap", 1 << 10, repeat(-1, 10), max},
+		{"small reads keep the floor", 1 << 10, repeat(100, 50), 1 << 10},
+		{"a quiet spell brings it back to the floor", max, repeat(10, 64), 1 << 10},
+		{"steady reads of a quarter keep it", max, repeat(max/4, 64), max},
+		{"steady reads of an eighth keep it", 8 << 10, repeat(1<<10, 64), 8 << 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &goConn{size: tt.start, avg: tt.start / 2}
+			g.opts = &Options{ReadBufferSize: max}
+			for _, n := range tt.reads {
+				if n < 0 {
+					n = g.size
+				}
+				g.resize(n, g.size)
+				if g.size < minReadBuffer || g.size > max {
+					t.Fatalf("size %d outside [%d, %d]", g.size, minReadBuffer, max)
+				}
+			}
+			if g.size != tt.want {
+				t.Errorf("size %d after the reads; want %d", g.size, tt.want)
+			}
+		})
+	}
+}

@@ -60,16 +60,20 @@ type Options struct {
 	MailboxSize int
 
 	// EventLoops, when positive, drives connections with that many event loops (epoll, on
-	// Linux) instead of one goroutine each. An idle connection then holds no goroutine and
-	// no buffer: its cost is its Conn, its engine and its handler. Callbacks run on the
+	// Linux) instead of one goroutine each, on a bare listener and on net/http alike (the
+	// hijacked socket goes to a loop). An idle connection then holds no goroutine and no
+	// buffer: its cost is its Conn, its engine and its handler. Callbacks run on the
 	// loop's goroutine, so they must not block: a callback that waits stalls every
 	// connection of its loop. Connections that cannot be polled (TLS, net.Pipe) and every
 	// connection on other systems keep a goroutine of their own. 0: a goroutine per
 	// connection, where callbacks may block as Cowboy's do.
 	EventLoops int
 
-	// ReadBufferSize is the size of the buffer each connection reads into
-	// (0: DefaultReadBufferSize). Bigger buffers batch more frames per system call.
+	// ReadBufferSize is the largest buffer a connection reads into (0:
+	// DefaultReadBufferSize). A goroutine's buffer starts at 1 KiB and grows and shrinks
+	// with its traffic up to this size (Cowboy's dynamic_buffer); an event loop's
+	// connections share one buffer of this size. Bigger buffers batch more frames per
+	// system call.
 	ReadBufferSize int
 
 	// HeaderLimits bound the upgrade request read on a bare listener.
@@ -80,7 +84,8 @@ type Options struct {
 	// which defeats cross-site WebSocket hijacking; anything else gets 403.
 	CheckOrigin func(r *handshake.Request) bool
 
-	// Logger receives a debug line for every refused handshake (nil: slog.Default()).
+	// Logger receives an error line with the stack for every crashed callback, and a debug
+	// line for every refused handshake (nil: slog.Default()).
 	Logger *slog.Logger
 }
 
