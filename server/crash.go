@@ -118,6 +118,19 @@ func (s *Server) callInit(opts *Options, u *Upgrade, remote net.Addr, onExit fun
 	return h, err
 }
 
+// unwound handles what a driver's deferred code recovered when the process did not return
+// to it: nil after runtime.Goexit in a callback (already handled as a crash by call), or a
+// panic from this package itself, a bug, which ends the connection as a crash too.
+func (c *Conn) unwound(v any) {
+	if v == nil {
+		return
+	}
+	stack := debug.Stack()
+	c.opts.Logger.Error("server: connection failed", "panic", v, "stack", string(stack))
+	c.setReason(ReasonCrash{Value: v, Stack: stack})
+	c.drop()
+}
+
 func addrString(a net.Addr) string {
 	if a == nil {
 		return ""

@@ -61,6 +61,19 @@ func checkCrashLog(t *testing.T, rec map[string]string, cb, value string) {
 	}
 }
 
+// firstThen is an InitFunc that gives the first connection h (and err) and every later one
+// an echo handler, to see that the server goes on after the first one crashed.
+func firstThen(h Handler, err error) InitFunc {
+	first := true // InitFunc calls are sequential in these tests: one client at a time
+	return func(*Upgrade) (Handler, error) {
+		if first {
+			first = false
+			return h, err
+		}
+		return newHandler(), nil
+	}
+}
+
 // crashes are the two ways a callback can die: Erlang's error and exit classes.
 var crashes = []struct {
 	name  string
@@ -110,14 +123,7 @@ func TestCallbackCrash(t *testing.T) {
 						return OK()
 					}
 					crashing.info = func(*Conn, any) Result { cr.crash(); return OK() }
-					first := true
-					_, addr := start(t, st, func(*Upgrade) (Handler, error) {
-						if first {
-							first = false
-							return crashing, nil
-						}
-						return newHandler(), nil
-					}, Options{Logger: slog.New(logs)})
+					_, addr := start(t, st, firstThen(crashing, nil), Options{Logger: slog.New(logs)})
 					c := dial(t, addr)
 					c.WriteMessage(frame.OpText, []byte("crash"))
 					if got := readClose(t, c); got != frame.CloseInternalError {
@@ -188,14 +194,7 @@ func TestTerminateCrash(t *testing.T) {
 			t.Run("refused/"+cr.name, func(t *testing.T) {
 				logs := make(crashLog, 16)
 				h := crashingTerminator{newHandler(), cr.crash}
-				first := true
-				_, addr := start(t, st, func(*Upgrade) (Handler, error) {
-					if first {
-						first = false
-						return h, Refuse(http.StatusTeapot, "no")
-					}
-					return newHandler(), nil
-				}, Options{Logger: slog.New(logs)})
+				_, addr := start(t, st, firstThen(h, Refuse(http.StatusTeapot, "no")), Options{Logger: slog.New(logs)})
 				status, _ := rawRequest(t, addr, upgradeRequest())
 				if want := "HTTP/1.1 418 I'm a teapot"; status != want {
 					t.Errorf("status %q; want %q", status, want)
@@ -209,14 +208,7 @@ func TestTerminateCrash(t *testing.T) {
 			t.Run("connected/"+cr.name, func(t *testing.T) {
 				logs := make(crashLog, 16)
 				h := crashingTerminator{newHandler(), cr.crash}
-				first := true
-				_, addr := start(t, st, func(*Upgrade) (Handler, error) {
-					if first {
-						first = false
-						return h, nil
-					}
-					return newHandler(), nil
-				}, Options{Logger: slog.New(logs)})
+				_, addr := start(t, st, firstThen(h, nil), Options{Logger: slog.New(logs)})
 				c := dial(t, addr)
 				c.Close(frame.CloseNormal, "")
 				if diff := cmp.Diff(Reason(ReasonRemote{Code: frame.CloseNormal}), reasonOf(t, h.funcHandler)); diff != "" {

@@ -39,6 +39,8 @@
 //	idle_timeout                                    Options.IdleTimeout, Upgrade.IdleTimeout
 //	max_frame_size                                  Options.MaxFrameSize, MaxMessageSize
 //	validate_utf8 => false                          Options.SkipUTF8Validation
+//	req_filter, terminate's PartialReq              keep what Terminate needs in the Handler value:
+//	                                                InitFunc sees the whole request, nothing else is kept
 //	ranch:set_protocol_options                      Server.SetOptions
 //	ranch:stop_listener                             Server.Shutdown (close 1001 to every client)
 //

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime/debug"
 	"sync/atomic"
 	"time"
 )
@@ -65,13 +64,7 @@ func (g *goConn) run() {
 		if returned {
 			return
 		}
-		if v := recover(); v != nil {
-			// A bug in this package, not in a callback: end this connection, not the server.
-			stack := debug.Stack()
-			g.opts.Logger.Error("server: connection failed", "panic", v, "stack", string(stack))
-			g.setReason(ReasonCrash{Value: v, Stack: stack})
-			g.drop()
-		}
+		g.unwound(recover())
 		if g.r += g.parsed; g.r >= g.w {
 			g.r, g.w = 0, 0 // the bytes that receive had consumed before the callback exited
 		}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net"
-	"runtime/debug"
 	"sync/atomic"
 
 	"github.com/bronco-ws/bronco/internal/epoll"
@@ -57,12 +56,7 @@ func (lc *loopConn) turn(events uint32) {
 		// A callback ended the goroutine (runtime.Goexit), which the process recorded as a
 		// crash; or this package has a bug. Either way the turn is completed here, and the
 		// loop goes on in another goroutine (loop.run).
-		if v := recover(); v != nil {
-			stack := debug.Stack()
-			lc.opts.Logger.Error("server: connection failed", "panic", v, "stack", string(stack))
-			lc.setReason(ReasonCrash{Value: v, Stack: stack})
-			lc.drop()
-		}
+		lc.unwound(recover())
 		if b := lc.lp.inflight; b != nil {
 			// What receive had not consumed when the callback exited is kept.
 			lc.carry = append(lc.carry, b[lc.parsed:]...)

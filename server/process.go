@@ -280,11 +280,8 @@ func (c *Conn) apply(res Result) {
 	}
 }
 
-// errBadOpcode and errBadCloseCode are the crash values of a handler that replies with a
-// frame that cannot be sent.
-var (
-	errBadOpcode = errors.New("server: reply with an opcode that is not a frame type")
-)
+// errBadOpcode is the error of a ReplyError whose frame has no frame type.
+var errBadOpcode = errors.New("server: not a frame type")
 
 func (c *Conn) send(f Frame) {
 	if c.closing || c.done {
