@@ -84,7 +84,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered())
-	s.drive(opts, nc, u, h, buffered, true)
+	if g := s.drive(opts, nc, u, h, buffered); g != nil {
+		// net/http's goroutine returns, so that its per-connection state (its bufio
+		// buffers, the request) is freed instead of held for the connection's life.
+		go g.run()
+	}
 }
 
 // Serve accepts connections on l and upgrades them without net/http, through ws/handshake:
@@ -135,9 +139,12 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	nc.SetReadDeadline(time.Time{})
 	buffered, _ := br.Peek(br.Buffered())
-	s.drive(opts, nc, u, h, buffered, false)
-	br.Reset(nil)
+	g := s.drive(opts, nc, u, h, buffered)
+	br.Reset(nil) // the buffered bytes are copied: the reader goes back before the connection runs
 	s.readers.Put(br)
+	if g != nil {
+		g.run()
+	}
 }
 
 // initialize applies the origin policy, runs InitFunc under the crash policy and checks
@@ -168,11 +175,11 @@ func (s *Server) initialize(opts *Options, req *handshake.Request, r *http.Reque
 	return u, h, err
 }
 
-// drive starts the connection on its driver: an event loop when the options ask for one and
-// the socket can be polled, else a goroutine of its own (a new one when spawn is set, as
-// after a net/http hijack, whose goroutine returns). Its 101 response waits in the output
-// and the bytes the client sent after its request are the first input.
-func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffered []byte, spawn bool) {
+// drive hands the connection to its driver: an event loop when the options ask for one and
+// the socket can be polled, else a goroutine of its own, which drive returns for the caller
+// to run. Its 101 response waits in the output and the bytes the client sent after its
+// request (copied) are the first input.
+func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffered []byte) *goConn {
 	var c *Conn
 	var lc *loopConn
 	var g *goConn
@@ -188,7 +195,7 @@ func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffer
 		nc.Write(handshake.AppendErrorResponse(nil, http.StatusServiceUnavailable, "server shutting down", nil))
 		nc.Close()
 		s.terminateRefused(h, nc.RemoteAddr())
-		return
+		return nil
 	}
 	// At most a bufio.Reader's worth (4 KiB) came with the request.
 	if len(buffered) > 0 {
@@ -208,13 +215,9 @@ func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffer
 			c.finish()
 			nc.Close()
 		}
-		return
+		return nil
 	}
-	if spawn {
-		go g.run()
-	} else {
-		g.run()
-	}
+	return g
 }
 
 // setup fills in a new connection's process; it reports false when the server is shutting
