@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -45,6 +46,32 @@ func TestIdleWhileInactive(t *testing.T) {
 		}
 		if diff := cmp.Diff([]string{"pause"}, got); diff != "" {
 			t.Errorf("frames handled (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestClientGoneWhileInactive: a connection that does not read learns nothing of its
+// client until it reads again, on every driver, as a Cowboy process with {active, false}
+// does: a client that vanishes meanwhile is found out by the idle timeout.
+func TestClientGoneWhileInactive(t *testing.T) {
+	each(t, func(t *testing.T, st setup) {
+		h := newHandler()
+		paused := make(chan struct{})
+		h.init = func(c *Conn) Result {
+			c.SetActive(false)
+			close(paused)
+			return OK()
+		}
+		_, addr := start(t, st, func(u *Upgrade) (Handler, error) {
+			u.IdleTimeout = 200 * time.Millisecond
+			return h, nil
+		}, Options{})
+		c := dial(t, addr)
+		<-paused
+		c.NetConn().(*net.TCPConn).SetLinger(0)
+		c.NetConn().Close() // a reset, not a close handshake
+		if diff := cmp.Diff(Reason(ReasonTimeout{}), reasonOf(t, h)); diff != "" {
+			t.Errorf("terminate reason (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"runtime/debug"
 
 	"github.com/bronco-ws/bronco/ws/frame"
@@ -26,10 +27,11 @@ const (
 	cbWebsocketInfo
 	cbTerminate
 	cbReply
+	cbCheckOrigin
 )
 
 func (cb callback) String() string {
-	return [...]string{"InitFunc", "WebsocketInit", "WebsocketHandle", "WebsocketInfo", "Terminate", "reply"}[cb]
+	return [...]string{"InitFunc", "WebsocketInit", "WebsocketHandle", "WebsocketInfo", "Terminate", "reply", "CheckOrigin"}[cb]
 }
 
 // ErrGoexit is the crash value of a callback that called runtime.Goexit.
@@ -96,16 +98,17 @@ func (s *Server) terminate(t Terminator, reason Reason, remote net.Addr) {
 	returned = true
 }
 
-// initialize runs InitFunc under the crash policy: a crash is logged and becomes a
-// *CrashError, which the caller answers with 500.
+// callInit runs the origin policy and InitFunc under the crash policy: a crash is logged and
+// becomes a *CrashError, which the caller answers with 500.
 func (s *Server) callInit(opts *Options, u *Upgrade, remote net.Addr, onExit func(error)) (h Handler, err error) {
 	returned := false
+	cb := cbCheckOrigin
 	defer func() {
 		if returned {
 			return
 		}
 		v, stack := recoverCrash(recover())
-		opts.Logger.Error("server: handler crashed", "callback", cbInit.String(), "panic", v,
+		opts.Logger.Error("server: handler crashed", "callback", cb.String(), "panic", v,
 			"remote", addrString(remote), "stack", string(stack))
 		h, err = nil, &CrashError{Value: v, Stack: stack}
 		if v == ErrGoexit {
@@ -113,7 +116,12 @@ func (s *Server) callInit(opts *Options, u *Upgrade, remote net.Addr, onExit fun
 			onExit(err)
 		}
 	}()
-	h, err = s.init(u)
+	if opts.CheckOrigin(u.Request) {
+		cb = cbInit
+		h, err = s.init(u)
+	} else {
+		err = Refuse(http.StatusForbidden, "origin not allowed")
+	}
 	returned = true
 	return h, err
 }

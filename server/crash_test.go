@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bronco-ws/bronco/ws/frame"
+	"github.com/bronco-ws/bronco/ws/handshake"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -168,6 +169,35 @@ func TestInitFuncCrash(t *testing.T) {
 					t.Errorf("status %q; want %q", status, want)
 				}
 				checkCrashLog(t, logs.crashRecord(t), "InitFunc", slog.AnyValue(cr.value).String())
+				stillServing(t, addr)
+			})
+		}
+	})
+}
+
+// TestCheckOriginCrash: Options.CheckOrigin is user code too: its crash is a 500, logged,
+// and the server goes on.
+func TestCheckOriginCrash(t *testing.T) {
+	each(t, func(t *testing.T, st setup) {
+		for _, cr := range crashes {
+			t.Run(cr.name, func(t *testing.T) {
+				logs := make(crashLog, 16)
+				first := true
+				_, addr := start(t, st, func(*Upgrade) (Handler, error) { return newHandler(), nil }, Options{
+					Logger: slog.New(logs),
+					CheckOrigin: func(*handshake.Request) bool {
+						if first {
+							first = false
+							cr.crash()
+						}
+						return true
+					},
+				})
+				status, _ := rawRequest(t, addr, upgradeRequest())
+				if want := "HTTP/1.1 500 Internal Server Error"; status != want {
+					t.Errorf("status %q; want %q", status, want)
+				}
+				checkCrashLog(t, logs.crashRecord(t), "CheckOrigin", slog.AnyValue(cr.value).String())
 				stillServing(t, addr)
 			})
 		}

@@ -90,7 +90,8 @@ func (lc *loopConn) step(events uint32) {
 		lc.fired = false
 		c.tick(lp.now)
 	}
-	// Hang-up and error are reported even when not asked for: read to learn which.
+	// Hang-up and error are reported even when not asked for: read to learn which. (A
+	// connection that does not read is out of the epoll set, so it is not told.)
 	read := events&(epoll.In|epoll.Hup) != 0
 	for reads := 1; ; reads++ {
 		full := lc.readAndHandle(read && c.reading())
@@ -204,13 +205,12 @@ func (lc *loopConn) endTurn() {
 		want = epoll.In
 	}
 	if want != lc.interest {
-		if err := lc.lp.pl.Modify(int(lc.fd), want); err != nil {
+		if err := lc.lp.watch(lc, want); err != nil {
 			c.closed(err)
 			c.drop()
 			lc.end()
 			return
 		}
-		lc.interest = want
 	}
 	lc.lp.arm(lc)
 }

@@ -193,6 +193,26 @@ func (lp *loop) register(lc *loopConn) error {
 	return nil
 }
 
+// watch changes the readiness the loop waits for on lc's socket. A connection that waits for
+// none (inactive, Cowboy's {active, false}) leaves the epoll set, which would otherwise
+// report a hang-up over and over: like a goroutine that does not read, it learns of the
+// client's end when it reads again.
+func (lp *loop) watch(lc *loopConn, events uint32) error {
+	var err error
+	switch {
+	case events == 0:
+		lp.pl.Remove(int(lc.fd))
+	case lc.interest == 0:
+		err = lp.pl.Add(int(lc.fd), events)
+	default:
+		err = lp.pl.Modify(int(lc.fd), events)
+	}
+	if err == nil {
+		lc.interest = events
+	}
+	return err
+}
+
 // unregister removes lc from the loop and closes its socket.
 func (lp *loop) unregister(lc *loopConn) {
 	if lc.fd < 0 {

@@ -150,9 +150,6 @@ func (s *Server) serveConn(nc net.Conn) {
 // initialize applies the origin policy, runs InitFunc under the crash policy and checks
 // what it chose. onExit answers the request when InitFunc ends the goroutine.
 func (s *Server) initialize(opts *Options, req *handshake.Request, r *http.Request, remote net.Addr, onExit func(error)) (*Upgrade, Handler, error) {
-	if !opts.CheckOrigin(req) {
-		return nil, nil, Refuse(http.StatusForbidden, "origin not allowed")
-	}
 	u := &Upgrade{
 		Request:            req,
 		HTTPRequest:        r,
