@@ -32,3 +32,42 @@ func TestEchoAllocs(t *testing.T) {
 		}
 	})
 }
+
+// TestInfoAllocs: once warm, an info sent with Pid.Send and answered with a reply allocates
+// nothing on an event loop (the mailbox and the loop's wake-up lists are reused, not grown
+// again), and one object on the goroutine driver: the *net.OpError that the net package
+// makes for the read that the wake-up interrupts by moving its deadline. A burst of infos
+// shares one wake-up, so that is one per burst, not per info.
+func TestInfoAllocs(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	each(t, func(t *testing.T, st setup) {
+		msg := []byte("tick")
+		h := newHandler()
+		h.info = func(*Conn, any) Result { return Reply(Text(msg)) }
+		pids := make(chan Pid, 1)
+		_, addr := start(t, st, func(*Upgrade) (Handler, error) { return &pidReporter{h, pids}, nil }, Options{})
+		c := dial(t, addr)
+		pid := <-pids
+		var info any = &msg // boxed once: the test's own conversion would allocate
+		roundTrip := func() {
+			if err := pid.Send(info); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := c.ReadMessage(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 100 {
+			roundTrip()
+		}
+		want := 0.0
+		if st.loops == 0 {
+			want = 1
+		}
+		if allocs := testing.AllocsPerRun(1000, roundTrip); allocs > want+0.01 {
+			t.Errorf("%v allocations per info round trip; want %v", allocs, want)
+		}
+	})
+}

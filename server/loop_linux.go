@@ -23,6 +23,7 @@ type loop struct {
 	// running holds the woken connections being given their turns; a callback that ends
 	// the loop's goroutine (runtime.Goexit) leaves the rest here for the next goroutine.
 	running []*loopConn
+	runAt   int // running[:runAt] have had their turn
 	events  []epoll.Event
 	// inflight is the input of the receive in progress, for the connection whose callback
 	// may end the goroutine in the middle of it.
@@ -76,10 +77,10 @@ func (lp *loop) serve() {
 				lp.byFd[fd].turn(ev.Events)
 			}
 		}
-		for len(lp.running) > 0 {
-			lc := lp.running[0]
-			lp.running[0] = nil
-			lp.running = lp.running[1:]
+		for lp.runAt < len(lp.running) {
+			lc := lp.running[lp.runAt]
+			lp.running[lp.runAt] = nil
+			lp.runAt++
 			if lc.fd >= 0 {
 				lc.turn(0)
 			}
@@ -119,8 +120,10 @@ func (lp *loop) takeWoken() {
 	}
 	lp.stopped = lp.stopping && lp.empty()
 	lp.mu.Unlock()
-	lp.spare = lp.running[:0:cap(lp.running)]
-	lp.running = woken
+	// Three lists take turns, so that none is allocated again: the one just run becomes
+	// the spare, the spare collects the next wake-ups, the woken are run.
+	lp.spare = lp.running[:0]
+	lp.running, lp.runAt = woken, 0
 }
 
 // empty reports whether no connection is left; the loop's goroutine calls it.
