@@ -227,3 +227,31 @@ func TestRefusalHeaders(t *testing.T) {
 		}
 	})
 }
+
+// TestSelfSendingInfos: a handler that sends itself the next info from every WebsocketInfo
+// (Cowboy's self() ! next, a generator) keeps its mailbox full for good; the client's
+// frames still get their turn on every driver, its close among them.
+func TestSelfSendingInfos(t *testing.T) {
+	each(t, func(t *testing.T, st setup) {
+		h := newHandler()
+		h.init = func(c *Conn) Result {
+			c.Self().Send("next")
+			return OK()
+		}
+		h.info = func(c *Conn, info any) Result {
+			c.Self().Send("next")
+			return OK()
+		}
+		c := dial(t, startHandler(t, st, h, Options{}))
+		for _, msg := range []string{"one", "two", "three"} {
+			c.WriteMessage(frame.OpText, []byte(msg))
+			if got := readText(t, c); got != msg {
+				t.Errorf("echo %q; want %q", got, msg)
+			}
+		}
+		c.Close(frame.CloseNormal, "")
+		if diff := cmp.Diff(Reason(ReasonRemote{Code: frame.CloseNormal}), reasonOf(t, h)); diff != "" {
+			t.Errorf("terminate reason (-want +got):\n%s", diff)
+		}
+	})
+}

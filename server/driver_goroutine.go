@@ -32,6 +32,7 @@ type goConn struct {
 	iov      net.Buffers
 	begun    bool
 	sleeping bool // the read buffer is given back
+	skipped  int  // reads skipped in a row because infos were waiting
 }
 
 func newGoConn(nc net.Conn) *goConn {
@@ -140,9 +141,18 @@ func (g *goConn) read() {
 	// A wake-up (info or shutdown) before this point is seen here; one after it moves the
 	// deadline set above to the past, so the Read below returns at once. None is lost.
 	if !c.closing && (c.shutdown.Load() || !c.mb.empty()) {
-		c.at(time.Now())
-		return
+		if g.skipped < maxSkippedReads || c.shutdown.Load() {
+			g.skipped++
+			c.at(time.Now())
+			return
+		}
+		// Infos keep coming (a handler that sends itself the next one, say): look at the
+		// socket now and then anyway, without waiting for it, so that the client's frames,
+		// its close among them, are not starved.
+		g.nc.SetReadDeadline(time.Now().Add(pollWindow))
+		g.armed = time.Time{}
 	}
+	g.skipped = 0
 	var n int
 	var err error
 	if space := g.directSpace(); space != nil {
@@ -184,6 +194,13 @@ func (g *goConn) read() {
 		c.closed(err)
 	}
 }
+
+// A connection whose mailbox is never empty reads the socket once every maxSkippedReads
+// rounds of infos, waiting at most pollWindow for it.
+const (
+	maxSkippedReads = 8
+	pollWindow      = 50 * time.Microsecond
+)
 
 // waitWake waits for an info, a shutdown or a deadline while the connection does not read.
 func (g *goConn) waitWake() {
