@@ -316,6 +316,7 @@ func (c *Conn) send(f Frame) {
 		// The handler asked for a frame that cannot be sent (a close code that may not be
 		// sent, such as 999 or 1006, or a control payload over 125 bytes): a bug in the
 		// handler, handled as a crash rather than sent wrong or silently dropped.
+		f.Data = clone(f.Data) // Terminate sees it after the buffer it came from is reused
 		c.crash(cbReply, &ReplyError{Frame: f, Err: err}, nil)
 	}
 }
