@@ -50,23 +50,27 @@ func TestIdleWhileInactive(t *testing.T) {
 	})
 }
 
+// pausing returns a handler that goes inactive in websocket_init with idle as its idle
+// timeout, and a channel closed once it has.
+func pausing(idle time.Duration) (*funcHandler, <-chan struct{}) {
+	h := newHandler()
+	paused := make(chan struct{})
+	h.init = func(c *Conn) Result {
+		c.SetActive(false)
+		c.SetIdleTimeout(idle)
+		close(paused)
+		return OK()
+	}
+	return h, paused
+}
+
 // TestClientGoneWhileInactive: a connection that does not read learns nothing of its
 // client until it reads again, on every driver, as a Cowboy process with {active, false}
 // does: a client that vanishes meanwhile is found out by the idle timeout.
 func TestClientGoneWhileInactive(t *testing.T) {
 	each(t, func(t *testing.T, st setup) {
-		h := newHandler()
-		paused := make(chan struct{})
-		h.init = func(c *Conn) Result {
-			c.SetActive(false)
-			close(paused)
-			return OK()
-		}
-		_, addr := start(t, st, func(u *Upgrade) (Handler, error) {
-			u.IdleTimeout = 200 * time.Millisecond
-			return h, nil
-		}, Options{})
-		c := dial(t, addr)
+		h, paused := pausing(200 * time.Millisecond)
+		c := dial(t, startHandler(t, st, h, Options{}))
 		<-paused
 		c.NetConn().(*net.TCPConn).SetLinger(0)
 		c.NetConn().Close() // a reset, not a close handshake
@@ -162,14 +166,7 @@ func TestContextAndShutdownReason(t *testing.T) {
 // (SetActive(false)) and whose handler holds no timer: it closes with 1001 in time.
 func TestShutdownUnblocksInactive(t *testing.T) {
 	each(t, func(t *testing.T, st setup) {
-		h := newHandler()
-		paused := make(chan struct{})
-		h.init = func(c *Conn) Result {
-			c.SetActive(false)
-			c.SetIdleTimeout(0)
-			close(paused)
-			return OK()
-		}
+		h, paused := pausing(0)
 		s, addr := start(t, st, func(*Upgrade) (Handler, error) { return h, nil }, Options{})
 		c := dial(t, addr)
 		<-paused

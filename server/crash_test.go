@@ -148,58 +148,48 @@ func TestCallbackCrash(t *testing.T) {
 
 func sameError(a, b error) bool { return errors.Is(a, b) }
 
-// TestInitFuncCrash: an InitFunc that panics or calls runtime.Goexit gets the client a 500,
-// is logged with its stack, and the server goes on. There is no Terminate: no handler
-// exists yet.
-func TestInitFuncCrash(t *testing.T) {
-	each(t, func(t *testing.T, st setup) {
-		for _, cr := range crashes {
-			t.Run(cr.name, func(t *testing.T) {
-				logs := make(crashLog, 16)
-				first := true
-				_, addr := start(t, st, func(*Upgrade) (Handler, error) {
-					if first {
-						first = false
-						cr.crash()
-					}
-					return newHandler(), nil
-				}, Options{Logger: slog.New(logs)})
-				status, _ := rawRequest(t, addr, upgradeRequest())
-				if want := "HTTP/1.1 500 Internal Server Error"; status != want {
-					t.Errorf("status %q; want %q", status, want)
-				}
-				checkCrashLog(t, logs.crashRecord(t), "InitFunc", slog.AnyValue(cr.value).String())
-				stillServing(t, addr)
-			})
+// TestUpgradeCrash: an InitFunc or a CheckOrigin that panics or calls runtime.Goexit gets
+// the client a 500, is logged with its stack, and the server goes on. There is no
+// Terminate: no handler exists yet.
+func TestUpgradeCrash(t *testing.T) {
+	// crashOnce returns a function that crashes the first time it is called.
+	crashOnce := func(crash func()) func() {
+		first := true // upgrades are sequential in this test: one client at a time
+		return func() {
+			if first {
+				first = false
+				crash()
+			}
 		}
-	})
-}
-
-// TestCheckOriginCrash: Options.CheckOrigin is user code too: its crash is a 500, logged,
-// and the server goes on.
-func TestCheckOriginCrash(t *testing.T) {
+	}
+	callbacks := []struct {
+		name string
+		opts func(crash func()) (InitFunc, Options)
+	}{
+		{"InitFunc", func(crash func()) (InitFunc, Options) {
+			return func(*Upgrade) (Handler, error) { crash(); return newHandler(), nil }, Options{}
+		}},
+		{"CheckOrigin", func(crash func()) (InitFunc, Options) {
+			return func(*Upgrade) (Handler, error) { return newHandler(), nil },
+				Options{CheckOrigin: func(*handshake.Request) bool { crash(); return true }}
+		}},
+	}
 	each(t, func(t *testing.T, st setup) {
-		for _, cr := range crashes {
-			t.Run(cr.name, func(t *testing.T) {
-				logs := make(crashLog, 16)
-				first := true
-				_, addr := start(t, st, func(*Upgrade) (Handler, error) { return newHandler(), nil }, Options{
-					Logger: slog.New(logs),
-					CheckOrigin: func(*handshake.Request) bool {
-						if first {
-							first = false
-							cr.crash()
-						}
-						return true
-					},
+		for _, cb := range callbacks {
+			for _, cr := range crashes {
+				t.Run(cb.name+"/"+cr.name, func(t *testing.T) {
+					logs := make(crashLog, 16)
+					init, opts := cb.opts(crashOnce(cr.crash))
+					opts.Logger = slog.New(logs)
+					_, addr := start(t, st, init, opts)
+					status, _ := rawRequest(t, addr, upgradeRequest())
+					if want := "HTTP/1.1 500 Internal Server Error"; status != want {
+						t.Errorf("status %q; want %q", status, want)
+					}
+					checkCrashLog(t, logs.crashRecord(t), cb.name, slog.AnyValue(cr.value).String())
+					stillServing(t, addr)
 				})
-				status, _ := rawRequest(t, addr, upgradeRequest())
-				if want := "HTTP/1.1 500 Internal Server Error"; status != want {
-					t.Errorf("status %q; want %q", status, want)
-				}
-				checkCrashLog(t, logs.crashRecord(t), "CheckOrigin", slog.AnyValue(cr.value).String())
-				stillServing(t, addr)
-			})
+			}
 		}
 	})
 }

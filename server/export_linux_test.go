@@ -1,7 +1,21 @@
 package server
 
+import (
+	"testing"
+	"unsafe"
+)
+
 // loopSleeping reports whether an event loop's connection holds no bytes between turns.
 func loopSleeping(c *Conn) bool {
 	lc, ok := c.drv.(*loopConn)
 	return ok && len(lc.carry) == 0
+}
+
+// TestLoopConnSize guards what an idle event-loop connection costs: its struct (connection
+// state, engine, process and driver fields) fits the 576-byte size class that README.md's
+// memory figures rest on.
+func TestLoopConnSize(t *testing.T) {
+	if got := unsafe.Sizeof(loopConn{}); got > 576 {
+		t.Errorf("loopConn is %d bytes; want at most 576 (one allocation class up costs 64 B per idle connection)", got)
+	}
 }
