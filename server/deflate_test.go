@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bronco-ws/bronco/ws"
+	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/ws/deflate"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
@@ -97,13 +97,13 @@ func TestPermessageDeflate(t *testing.T) {
 	})
 }
 
-// TestDialerCompression: ws.Dialer negotiates permessage-deflate with the server (both roles
+// TestDialerCompression: client.Dialer negotiates permessage-deflate with the server (both roles
 // of RFC 7692 §7) and messages in both directions survive compression with context takeover
 // and small windows.
 func TestDialerCompression(t *testing.T) {
 	each(t, func(t *testing.T, st setup) {
 		addr := startHandler(t, st, newHandler(), Options{Compress: true, Deflate: deflate.Config{Threshold: -1}})
-		d := ws.Dialer{Compress: true, Deflate: deflate.Config{ServerMaxWindowBits: 9, ClientMaxWindowBits: 8, Threshold: -1}}
+		d := client.Dialer{Compress: true, Deflate: deflate.Config{ServerMaxWindowBits: 9, ClientMaxWindowBits: 8, Threshold: -1}}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		c, res, err := d.Dial(ctx, "ws://"+addr+"/")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/server"
 	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
@@ -44,7 +45,7 @@ func ExampleServer() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := ws.Dial(ctx, "ws://"+l.Addr().String()+"/", ws.Config{})
+	c, _, err := client.Dial(ctx, "ws://"+l.Addr().String()+"/", ws.Config{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -81,7 +82,7 @@ func ExampleServer_ServeHTTP() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := ws.Dial(ctx, "ws://"+l.Addr().String()+"/ws", ws.Config{})
+	c, _, err := client.Dial(ctx, "ws://"+l.Addr().String()+"/ws", ws.Config{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -100,5 +101,5 @@ func ExampleServer_ServeHTTP() {
 	// Output:
 	// Hello!
 	// terminate: shutdown
-	// ws: closed by peer: 1001 (going away) ""
+	// client: closed by peer: 1001 (going away) ""
 }

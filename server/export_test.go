@@ -3,7 +3,7 @@ package server
 import (
 	"errors"
 
-	"github.com/bronco-ws/bronco/ws"
+	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/ws/frame"
 )
 
@@ -21,7 +21,7 @@ func sleepingState(c *Conn) bool {
 }
 
 func closeCodeOf(err error) frame.CloseCode {
-	var ce *ws.CloseError
+	var ce *client.CloseError
 	if errors.As(err, &ce) {
 		return ce.Code
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/bronco-ws/bronco/ws/handshake"
@@ -139,11 +140,11 @@ func startHandler(t *testing.T, st setup, h *funcHandler, opts Options) string {
 	return addr
 }
 
-func dial(t *testing.T, addr string, protocols ...string) *ws.Conn {
+func dial(t *testing.T, addr string, protocols ...string) *client.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := ws.Dial(ctx, "ws://"+addr+"/", ws.Config{}, protocols...)
+	c, _, err := client.Dial(ctx, "ws://"+addr+"/", ws.Config{}, protocols...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +154,11 @@ func dial(t *testing.T, addr string, protocols ...string) *ws.Conn {
 }
 
 // readClose reads until the server's close frame and returns its code.
-func readClose(t *testing.T, c *ws.Conn) frame.CloseCode {
+func readClose(t *testing.T, c *client.Conn) frame.CloseCode {
 	t.Helper()
 	for {
 		_, _, err := c.ReadMessage()
-		var ce *ws.CloseError
+		var ce *client.CloseError
 		if errors.As(err, &ce) {
 			return ce.Code
 		}
@@ -167,7 +168,7 @@ func readClose(t *testing.T, c *ws.Conn) frame.CloseCode {
 	}
 }
 
-func readText(t *testing.T, c *ws.Conn) string {
+func readText(t *testing.T, c *client.Conn) string {
 	t.Helper()
 	op, data, err := c.ReadMessage()
 	if err != nil {

@@ -111,7 +111,7 @@ func (c *Conn) event(ev ws.Event) {
 	if ev.Kind == ws.EventClose {
 		if !c.closing {
 			c.setReason(ReasonRemote{Code: ev.Code, Payload: clone(ev.Data)})
-			c.out = c.eng.AppendCloseReply(c.output0(), ev.Code)
+			c.takeReplies() // the engine's echo of the client's close code
 		}
 		// RFC 6455 §7.1.1: the server closes the TCP connection first, now.
 		c.done = true
@@ -125,8 +125,7 @@ func (c *Conn) event(ev ws.Event) {
 	case ws.EventMessage:
 		f = Frame{Op: ev.Opcode, Data: ev.Data}
 	case ws.EventPing:
-		// RFC 6455 §5.5.2: answer with a pong carrying the same data, then tell the handler.
-		c.out, _ = c.eng.AppendPong(c.output0(), ev.Data)
+		c.takeReplies() // the engine's pong goes out before anything the handler sends
 		f = Ping(ev.Data)
 	case ws.EventPong:
 		f = Pong(ev.Data)
@@ -322,24 +321,28 @@ func (c *Conn) send(f Frame) {
 }
 
 // fail ends the connection for a protocol error found in the client's bytes
-// (RFC 6455 §7.1.7): close with the error's code, then wait for the client's close.
+// (RFC 6455 §7.1.7): the engine has queued the close frame with the error's code; send it,
+// then wait for the client's close. The error itself is the terminate reason: its kind
+// (frame.ErrBadFrame, ErrBadEncoding, ErrBadSize, ...) is Cowboy's {error, badframe} and kin.
 func (c *Conn) fail(err error) {
 	if c.closing {
 		c.done = true // the client misbehaves during the close handshake: just close
 		return
 	}
-	code := ws.CloseCodeOf(err)
-	reason := ErrBadFrame
-	if code == frame.CloseInvalidPayload {
-		reason = ErrBadEncoding
-	}
-	c.setReason(ReasonError{Err: errors.Join(reason, err)})
-	c.closeWith(code)
+	c.setReason(ReasonError{Err: err})
+	c.takeReplies()
+	c.beginClosing()
 	if c.eng.CloseReceived() {
 		// The violation was in the client's close frame: both closes are exchanged, and
 		// the server closes TCP first (RFC 6455 §7.1.1) instead of waiting for another.
 		c.done = true
 	}
+}
+
+// takeReplies moves the control frames the engine queued (pong, close echo, failing close)
+// into the output.
+func (c *Conn) takeReplies() {
+	c.out = c.eng.AppendReplies(c.output0())
 }
 
 // startClose sends our close frame with code, recording why.

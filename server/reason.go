@@ -38,9 +38,13 @@ type ReasonCrash struct {
 	Stack []byte // the goroutine's stack at the panic
 }
 
-// ReasonError: the connection failed. Err matches ErrBadEncoding (invalid UTF-8 from the
-// client), ErrBadFrame (a protocol violation), ErrClosed (the socket closed without a close
-// frame) with errors.Is; any other value is the socket error itself.
+// ReasonError: the connection failed. When the client broke the protocol, Err is the error
+// the engine found and errors.Is matches its kind: frame.ErrBadFrame (Cowboy's badframe),
+// frame.ErrBadEncoding (badencoding: text that is not UTF-8, a payload that does not
+// inflate), frame.ErrBadSize (badsize: over a size limit) or frame.ErrExtension;
+// frame.CloseCodeOf(Err) is the code the connection was closed with. ErrClosed means the
+// socket closed without a close frame (Cowboy's closed); any other value is the socket
+// error itself.
 type ReasonError struct {
 	Err error
 }
@@ -49,12 +53,8 @@ type ReasonError struct {
 // Cowboy has no such reason; it is here so that every connection still gets its terminate.
 type ReasonShutdown struct{}
 
-// The errors of ReasonError.
-var (
-	ErrBadEncoding = errors.New("server: badencoding: text frame is not valid UTF-8")
-	ErrBadFrame    = errors.New("server: badframe: protocol error")
-	ErrClosed      = errors.New("server: closed: socket closed without a close frame")
-)
+// ErrClosed is the error of ReasonError when the socket closed without a close frame.
+var ErrClosed = errors.New("server: closed: socket closed without a close frame")
 
 func (ReasonNormal) isReason()   {}
 func (ReasonRemote) isReason()   {}

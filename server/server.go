@@ -236,7 +236,7 @@ func (s *Server) setup(c *Conn, opts *Options, u *Upgrade, h Handler) bool {
 		MaxFrameSize:       u.MaxFrameSize,
 		MaxMessageSize:     u.MaxMessageSize,
 		SkipUTF8Validation: u.SkipUTF8Validation,
-		Extension:          ext,
+		Codec:              ext,
 	})
 	if !s.add(c) {
 		return false

@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/bronco-ws/bronco/ws"
+	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
 )
@@ -123,35 +124,51 @@ func TestCloseMidReplyList(t *testing.T) {
 	})
 }
 
+// TestRemoteCloseReasons: what the client does decides the terminate reason, and for a
+// protocol error the reason's kind and the close code the client gets agree one-to-one
+// (RFC 6455 §7.4.1; Cowboy's websocket_send_close).
 func TestRemoteCloseReasons(t *testing.T) {
 	each(t, func(t *testing.T, st setup) {
 		tests := []struct {
-			name string
-			send []byte
-			want Reason
+			name     string
+			send     []byte
+			want     Reason
+			wantCode frame.CloseCode // the close code the client receives
 		}{
-			{"close without code: remote", clientFrame(frame.OpClose, nil), ReasonRemote{Code: frame.CloseNoStatus}},
-			{"close with code and payload", clientFrame(frame.OpClose, []byte("\x0f\xa0why")), ReasonRemote{Code: 4000, Payload: []byte("why")}},
-			{"§8.1 invalid UTF-8: badencoding", clientFrame(frame.OpText, []byte{0xff}), ReasonError{Err: ErrBadEncoding}},
-			{"§5.2 reserved opcode: badframe", clientFrame(0x3, nil), ReasonError{Err: ErrBadFrame}},
-			{"socket closed without close frame: closed", nil, ReasonError{Err: ErrClosed}},
+			{"close without code: remote", clientFrame(frame.OpClose, nil), ReasonRemote{Code: frame.CloseNoStatus}, frame.CloseNoStatus},
+			{"close with code and payload", clientFrame(frame.OpClose, []byte("\x0f\xa0why")), ReasonRemote{Code: 4000, Payload: []byte("why")}, 4000},
+			{"§8.1 invalid UTF-8: badencoding", clientFrame(frame.OpText, []byte{0xff}), ReasonError{Err: frame.ErrBadEncoding}, frame.CloseInvalidPayload},
+			{"§5.5.1 close reason not UTF-8: badencoding", clientFrame(frame.OpClose, []byte("\x03\xe8\xff")), ReasonError{Err: frame.ErrBadEncoding}, frame.CloseInvalidPayload},
+			{"§5.2 reserved opcode: badframe", clientFrame(0x3, nil), ReasonError{Err: frame.ErrBadFrame}, frame.CloseProtocolError},
+			{"§10.4 frame over MaxFrameSize: badsize", clientFrame(frame.OpBinary, make([]byte, 2000)), ReasonError{Err: frame.ErrBadSize}, frame.CloseMessageTooBig},
+			{"§10.4 message over MaxMessageSize: badsize", slices.Concat(
+				clientFragment(frame.OpBinary, false, make([]byte, 1000)),
+				clientFragment(frame.OpContinuation, true, make([]byte, 1000))), ReasonError{Err: frame.ErrBadSize}, frame.CloseMessageTooBig},
+			{"socket closed without close frame: closed", nil, ReasonError{Err: ErrClosed}, 0},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				h := newHandler()
-				c := dial(t, startHandler(t, st, h, Options{}))
+				c := dial(t, startHandler(t, st, h, Options{MaxFrameSize: 1024, MaxMessageSize: 1500}))
 				nc := c.NetConn()
+				var code frame.CloseCode
 				if tt.send == nil {
 					nc.Close()
 				} else {
 					nc.Write(tt.send)
-					readClose(t, c) // and answer it, as a client must
+					code = readClose(t, c) // and answer it, as a client must
+				}
+				if code != tt.wantCode {
+					t.Errorf("client got close code %v; want %v", code, tt.wantCode)
 				}
 				got := reasonOf(t, h)
 				if re, ok := got.(ReasonError); ok {
 					want := tt.want.(ReasonError)
 					if !errors.Is(re, want.Err) {
 						t.Errorf("terminate reason %v; want one matching %v", re, want.Err)
+					}
+					if tt.wantCode != 0 && frame.CloseCodeOf(re.Err) != tt.wantCode {
+						t.Errorf("frame.CloseCodeOf(%v) = %v; want the code sent, %v", re.Err, frame.CloseCodeOf(re.Err), tt.wantCode)
 					}
 					return
 				}
@@ -161,6 +178,10 @@ func TestRemoteCloseReasons(t *testing.T) {
 			})
 		}
 	})
+}
+
+func clientFragment(op frame.Opcode, fin bool, payload []byte) []byte {
+	return frame.AppendFrame(nil, frame.Header{Fin: fin, Opcode: op, Masked: true, Mask: [4]byte{1, 2, 3, 4}}, payload)
 }
 
 func clientFrame(op frame.Opcode, payload []byte) []byte {
@@ -410,7 +431,7 @@ func TestGracefulShutdown(t *testing.T) {
 			mu.Unlock()
 			return h, nil
 		}, Options{})
-		var clients []*ws.Conn
+		var clients []*client.Conn
 		for range 5 {
 			clients = append(clients, dial(t, addr))
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
@@ -73,7 +74,7 @@ func TestNetHTTPMount(t *testing.T) {
 			defer ts.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			c, _, err := ws.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1)+"/ws", ws.Config{})
+			c, _, err := client.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1)+"/ws", ws.Config{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -32,8 +32,9 @@ type Config struct {
 	// of whole messages. Compressed messages are always delivered whole.
 	Stream bool
 
-	// Extension, when set, is the negotiated extension (e.g. permessage-deflate).
-	Extension Extension
+	// Codec, when set, is the message codec of the negotiated extension (permessage-deflate's
+	// is a *deflate.Codec).
+	Codec Codec
 }
 
 func limit(v, def int64) int64 {

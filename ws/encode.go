@@ -8,11 +8,11 @@ import (
 // an extension is configured and compress is true, masked in the client role.
 func (e *Engine) AppendMessage(dst []byte, op frame.Opcode, payload []byte, compress bool) []byte {
 	h := frame.Header{Fin: true, Opcode: op}
-	if compress && e.cfg.Extension != nil {
+	if compress && e.codec != nil {
 		// Encode into the spare capacity past a maximal header, then slide the header in.
 		start := len(dst)
 		dst = append(dst, make([]byte, frame.MaxHeaderLen)...)
-		out, rsv := e.cfg.Extension.Encode(dst, payload)
+		out, rsv := e.codec.Encode(dst, payload)
 		if rsv != 0 {
 			body := out[start+frame.MaxHeaderLen:]
 			h.Rsv = rsv
@@ -37,7 +37,7 @@ func (e *Engine) AppendMessage(dst []byte, op frame.Opcode, payload []byte, comp
 // copying it after the header. It reports false, appending nothing, in the client role, where
 // the payload must be masked: use AppendMessage there.
 func (e *Engine) AppendMessageHeader(dst []byte, op frame.Opcode, n int) ([]byte, bool) {
-	if e.cfg.Role == frame.RoleClient {
+	if e.role == frame.RoleClient {
 		return dst, false
 	}
 	return frame.AppendHeader(dst, frame.Header{Fin: true, Opcode: op, Length: int64(n)}), true
@@ -51,7 +51,7 @@ func (e *Engine) AppendFrame(dst []byte, h frame.Header, payload []byte) []byte 
 }
 
 func (e *Engine) maskHeader(h *frame.Header) {
-	h.Masked = e.cfg.Role == frame.RoleClient
+	h.Masked = e.role == frame.RoleClient
 	if h.Masked {
 		h.Mask = e.masker.next()
 	}
@@ -69,7 +69,7 @@ func (e *Engine) AppendPong(dst, payload []byte) ([]byte, error) {
 
 func (e *Engine) appendControl(dst []byte, op frame.Opcode, payload []byte) ([]byte, error) {
 	if len(payload) > frame.MaxControlPayload {
-		return dst, ErrControlTooLong
+		return dst, ErrControlPayloadTooLong
 	}
 	return e.AppendFrame(dst, frame.Header{Fin: true, Opcode: op}, payload), nil
 }
@@ -82,24 +82,10 @@ func (e *Engine) AppendClose(dst []byte, code frame.CloseCode, reason string) ([
 		return dst, ErrCloseSent
 	}
 	if code != frame.CloseNoStatus && !code.Sendable() {
-		return dst, ErrCloseCodeInvalid
+		return dst, ErrUnsendableCode
 	}
 	var buf [frame.MaxControlPayload]byte
 	p := AppendClosePayload(buf[:0], code, reason)
 	e.closeSent = true
 	return e.AppendFrame(dst, frame.Header{Fin: true, Opcode: frame.OpClose}, p), nil
-}
-
-// AppendCloseReply appends the answer to a received close frame with code (RFC 6455 §5.5.1:
-// echo the code received), unless our close was already sent, in which case it appends
-// nothing.
-func (e *Engine) AppendCloseReply(dst []byte, code frame.CloseCode) []byte {
-	if e.closeSent {
-		return dst
-	}
-	out, err := e.AppendClose(dst, code, "")
-	if err != nil {
-		return dst
-	}
-	return out
 }

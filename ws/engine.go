@@ -11,30 +11,36 @@ import (
 // answering with events; it does no IO. It is not safe for concurrent use: one goroutine (or
 // one event-loop turn) owns it at a time.
 type Engine struct {
-	cfg        Config
 	maxFrame   int64
 	maxMessage int64
-	extRsv     byte
+	codec      Codec // the negotiated extension's, or nil
 
-	seq     frame.Sequence
 	hdr     frame.Header // the data frame whose payload is being read
-	inFrame bool
-	left    int64 // payload bytes of hdr still to come
+	left    int64        // payload bytes of hdr still to come
 	maskPos int
+	size    int64  // payload bytes of the message so far (compressed size when compressed)
+	msg     []byte // assembled payload, when the message is not delivered in place
+	// inflated is the decoded message of a compressed one.
+	inflated []byte
+	// replies holds the control frames the engine owes the peer for what it parsed: pongs,
+	// the echo of its close, the close that fails the connection. AppendReplies hands them
+	// to the driver.
+	replies []byte
+	err     error
+	masker  masker // client role only
 
-	// The message in progress.
+	// Small fields last, packed together: an event loop keeps one Engine per connection.
+	role       frame.Role
+	extRsv     byte
+	skipUTF8   bool
+	stream     bool
+	seq        frame.Sequence
+	inFrame    bool
+	compressed bool // the message in progress
 	opcode     frame.Opcode
-	compressed bool
-	size       int64 // payload bytes received so far (compressed size when compressed)
 	text       utf8.Validator
-	msg        []byte // assembled payload, when the message is not delivered in place
-	inflated   []byte // decoded message of a compressed one
-
-	closeSent bool
-	closeRecv bool
-	err       error
-
-	masker masker // client role only
+	closeSent  bool
+	closeRecv  bool
 }
 
 // NewEngine returns an engine configured by cfg.
@@ -46,12 +52,12 @@ func NewEngine(cfg Config) *Engine {
 
 // Reset readies e for a new connection with cfg, keeping its buffers.
 func (e *Engine) Reset(cfg Config) {
-	*e = Engine{msg: e.msg[:0], inflated: e.inflated[:0], masker: e.masker}
-	e.cfg = cfg
+	*e = Engine{msg: e.msg[:0], inflated: e.inflated[:0], replies: e.replies[:0], masker: e.masker,
+		role: cfg.Role, skipUTF8: cfg.SkipUTF8Validation, stream: cfg.Stream, codec: cfg.Codec}
 	e.maxFrame = limit(cfg.MaxFrameSize, DefaultMaxFrameSize)
 	e.maxMessage = limit(cfg.MaxMessageSize, DefaultMaxMessageSize)
-	if cfg.Extension != nil {
-		e.extRsv = cfg.Extension.Rsv()
+	if cfg.Codec != nil {
+		e.extRsv = cfg.Codec.Rsv()
 	}
 	if cfg.Role == frame.RoleClient {
 		e.masker.init()
@@ -67,7 +73,7 @@ func (e *Engine) SetLimits(maxFrame, maxMessage int64) {
 
 // SetUTF8Validation turns the check of text messages on or off for the messages that start
 // from now on.
-func (e *Engine) SetUTF8Validation(on bool) { e.cfg.SkipUTF8Validation = !on }
+func (e *Engine) SetUTF8Validation(on bool) { e.skipUTF8 = !on }
 
 // CloseSent reports whether a close frame has been encoded by AppendClose.
 func (e *Engine) CloseSent() bool { return e.closeSent }
@@ -86,25 +92,61 @@ func (e *Engine) Release() {
 	if !e.seq.InMessage() && !e.inFrame {
 		e.msg, e.inflated = nil, nil
 	}
-	if e.cfg.Extension != nil {
-		e.cfg.Extension.Release()
+	if len(e.replies) == 0 {
+		e.replies = nil
+	}
+	if e.codec != nil {
+		e.codec.Release()
 	}
 }
 
 // Parse consumes bytes from the front of b and returns the first event found, with the
 // number of bytes consumed. EventNone means that b holds no complete event: the caller keeps
-// b[n:], appends more bytes, and calls again. An error fails the connection: its close code
-// is CloseCodeOf(err). Parse unmasks b in place. After the peer's close frame, Parse consumes
-// and ignores everything (RFC 6455 §5.5.1: no data after a close).
+// b[n:], appends more bytes, and calls again. Parse unmasks b in place.
+//
+// The engine answers the peer itself, by queueing control frames that [Engine.AppendReplies]
+// hands out: a pong for each ping (RFC 6455 §5.5.2), the echo of the peer's close code
+// (§5.5.1), and, when Parse returns an error, the close frame that fails the connection with
+// frame.CloseCodeOf(err) (§7.1.7). Once our close frame is sent, nothing more is queued. An
+// error is sticky: Parse returns it again on every later call. After the peer's close frame,
+// Parse consumes and ignores everything (§5.5.1: no data after a close).
 func (e *Engine) Parse(b []byte) (ev Event, n int, err error) {
 	if e.err != nil {
 		return Event{}, 0, e.err
 	}
 	ev, n, err = e.parse(b)
 	if err != nil {
-		e.err = err
+		e.failWith(err)
+		return ev, n, err
+	}
+	switch ev.Kind {
+	case EventPing:
+		if !e.closeSent {
+			e.replies, _ = e.AppendPong(e.replies, ev.Data)
+		}
+	case EventClose:
+		if !e.closeSent {
+			e.replies, _ = e.AppendClose(e.replies, ev.Code, "")
+		}
 	}
 	return ev, n, err
+}
+
+// failWith records err as the connection's end and queues the close frame it calls for.
+func (e *Engine) failWith(err error) {
+	e.err = err
+	if !e.closeSent {
+		e.replies, _ = e.AppendClose(e.replies, frame.CloseCodeOf(err), "")
+	}
+}
+
+// AppendReplies appends to dst the control frames queued by Parse and PayloadRead (see
+// [Engine.Parse]) and forgets them. A driver calls it after each event or error and writes
+// what it got before anything it sends later.
+func (e *Engine) AppendReplies(dst []byte) []byte {
+	dst = append(dst, e.replies...)
+	e.replies = e.replies[:0]
+	return dst
 }
 
 func (e *Engine) parse(b []byte) (Event, int, error) {
@@ -165,7 +207,7 @@ func (e *Engine) parse(b []byte) (Event, int, error) {
 }
 
 func (e *Engine) acceptHeader(h frame.Header) error {
-	if err := h.Check(e.cfg.Role, e.extRsv); err != nil {
+	if err := h.Check(e.role, e.extRsv); err != nil {
 		return err
 	}
 	if h.Length > e.maxFrame {
@@ -180,7 +222,7 @@ func (e *Engine) startFrame(h frame.Header) {
 		return
 	}
 	e.opcode = h.Opcode
-	e.compressed = h.Rsv&frame.RSV1 != 0 && e.cfg.Extension != nil
+	e.compressed = h.Rsv&frame.RSV1 != 0 && e.codec != nil
 	e.size = 0
 	e.text.Reset()
 	e.msg = e.msg[:0]
@@ -199,14 +241,14 @@ func (e *Engine) checkSize(length int64) error {
 // validating reports whether the current message's bytes go through the UTF-8 validator as
 // they arrive. Compressed text is validated after decoding.
 func (e *Engine) validating() bool {
-	return e.opcode == frame.OpText && !e.cfg.SkipUTF8Validation && !e.compressed
+	return e.opcode == frame.OpText && !e.skipUTF8 && !e.compressed
 }
 
 // inPlace delivers a whole single-frame message straight from the caller's buffer when it is
 // all there: the common case, with no copy.
 func (e *Engine) inPlace(b []byte) (Event, int, bool, error) {
 	h := e.hdr
-	if !h.Fin || h.Opcode == frame.OpContinuation || e.compressed || e.cfg.Stream || int64(len(b)) < h.Length {
+	if !h.Fin || h.Opcode == frame.OpContinuation || e.compressed || e.stream || int64(len(b)) < h.Length {
 		return Event{}, 0, false, nil
 	}
 	p := b[:h.Length]
@@ -231,7 +273,7 @@ const directFloor = 64 << 10
 // what the frame still lacks, and at most max(64 KiB, the message so far). After reading n
 // bytes into it, call PayloadRead(n) before any other method.
 func (e *Engine) PayloadSpace() []byte {
-	if !e.inFrame || e.left == 0 || e.cfg.Stream && !e.compressed || e.err != nil || e.closeRecv {
+	if !e.inFrame || e.left == 0 || e.stream && !e.compressed || e.err != nil || e.closeRecv {
 		return nil
 	}
 	n := int(min(e.left, int64(max(directFloor, len(e.msg)))))
@@ -241,7 +283,7 @@ func (e *Engine) PayloadSpace() []byte {
 
 // PayloadRead takes the n bytes the caller read into PayloadSpace's memory, exactly as Parse
 // takes the same bytes: unmasked, validated, and completing the message when they are its
-// last. Errors are sticky as with Parse.
+// last. An error queues the failing close frame and is sticky, as with Parse.
 func (e *Engine) PayloadRead(n int) (Event, error) {
 	if e.err != nil {
 		return Event{}, e.err
@@ -251,7 +293,7 @@ func (e *Engine) PayloadRead(n int) (Event, error) {
 	}
 	ev, _, err := e.payload(e.msg[len(e.msg):len(e.msg)+n], true)
 	if err != nil {
-		e.err = err
+		e.failWith(err)
 	}
 	return ev, err
 }
@@ -279,7 +321,7 @@ func (e *Engine) payload(p []byte, inMsg bool) (ev Event, done bool, err error) 
 	if last && e.validating() && !e.text.Complete() {
 		return Event{}, false, ErrInvalidUTF8
 	}
-	if e.cfg.Stream && !e.compressed {
+	if e.stream && !e.compressed {
 		if len(p) == 0 && !last {
 			return Event{}, false, nil
 		}
@@ -300,12 +342,12 @@ func (e *Engine) payload(p []byte, inMsg bool) (ev Event, done bool, err error) 
 }
 
 func (e *Engine) decode() (Event, bool, error) {
-	out, err := e.cfg.Extension.Decode(e.inflated[:0], e.msg, e.maxMessage)
+	out, err := e.codec.Decode(e.inflated[:0], e.msg, e.maxMessage)
 	if err != nil {
 		return Event{}, false, err
 	}
 	e.inflated = out
-	if e.opcode == frame.OpText && !e.cfg.SkipUTF8Validation && !utf8.Valid(out) {
+	if e.opcode == frame.OpText && !e.skipUTF8 && !utf8.Valid(out) {
 		return Event{}, false, ErrInvalidUTF8
 	}
 	return Event{Kind: EventMessage, Opcode: e.opcode, Data: out}, true, nil

@@ -134,8 +134,8 @@ func TestEngineFailFast(t *testing.T) {
 	if !errors.Is(err, ErrInvalidUTF8) {
 		t.Fatalf("after 0xF4 0x90: err = %v; want ErrInvalidUTF8 before the frame is complete", err)
 	}
-	if CloseCodeOf(err) != frame.CloseInvalidPayload {
-		t.Errorf("close code %v; want 1007", CloseCodeOf(err))
+	if frame.CloseCodeOf(err) != frame.CloseInvalidPayload {
+		t.Errorf("close code %v; want 1007", frame.CloseCodeOf(err))
 	}
 }
 
@@ -168,7 +168,7 @@ func TestEngineAppend(t *testing.T) {
 	if _, err := e.AppendClose(nil, frame.CloseNormal, ""); !errors.Is(err, ErrCloseSent) {
 		t.Errorf("§5.5.1 second close: err = %v; want ErrCloseSent", err)
 	}
-	if _, err := e.AppendPing(nil, make([]byte, 126)); !errors.Is(err, ErrControlTooLong) {
+	if _, err := e.AppendPing(nil, make([]byte, 126)); !errors.Is(err, ErrControlPayloadTooLong) {
 		t.Errorf("§5.5 ping of 126 bytes: err = %v", err)
 	}
 

@@ -20,7 +20,7 @@ func ExampleEngine() {
 	for len(in) > 0 {
 		ev, n, err := e.Parse(in)
 		if err != nil {
-			fmt.Println("fail with", ws.CloseCodeOf(err))
+			fmt.Println("fail with", frame.CloseCodeOf(err))
 			return
 		}
 		in = in[n:]

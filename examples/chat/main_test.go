@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/server"
 	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
@@ -20,9 +21,9 @@ func TestBroadcast(t *testing.T) {
 	defer ts.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var cs []*ws.Conn
+	var cs []*client.Conn
 	for range 3 {
-		c, _, err := ws.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1), ws.Config{})
+		c, _, err := client.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1), ws.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package deflate
 import (
 	"bytes"
 	"fmt"
+	"github.com/bronco-ws/bronco/ws/frame"
 	"testing"
 
 	"github.com/bronco-ws/bronco/internal/deflateinspect"
@@ -214,15 +215,15 @@ func TestParamsRoles(t *testing.T) {
 		EncBits, DecBits         int
 		EncTakeover, DecTakeover bool
 	}
-	for _, server := range []bool{true, false} {
-		e, d := p.Encoder(server, 0), p.Decoder(server)
+	for _, r := range []frame.Role{frame.RoleServer, frame.RoleClient} {
+		e, d := p.Encoder(r, 0), p.Decoder(r)
 		got := role{e.windowBits, d.windowBits, e.takeover, d.takeover}
 		want := role{9, 12, false, true}
-		if !server {
+		if r == frame.RoleClient {
 			want = role{12, 9, true, false}
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("server=%v (-want +got):\n%s", server, diff)
+			t.Errorf("role %v (-want +got):\n%s", r, diff)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/bronco-ws/bronco/ws/deflate"
+	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/bronco-ws/bronco/ws/handshake"
 )
 
@@ -27,8 +28,8 @@ func ExampleAccept() {
 // second message refers back into the first and comes out smaller.
 func ExampleEncoder() {
 	p := deflate.Params{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
-	enc := p.Encoder(true, deflate.DefaultLevel) // the server sends
-	dec := p.Decoder(false)                      // the client receives
+	enc := p.Encoder(frame.RoleServer, deflate.DefaultLevel) // the server sends
+	dec := p.Decoder(frame.RoleClient)                       // the client receives
 
 	for _, msg := range []string{"Hello, compressed world", "Hello, compressed world"} {
 		payload := enc.AppendCompress(nil, []byte(msg))

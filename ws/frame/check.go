@@ -47,7 +47,6 @@ func (h Header) Check(role Role, extRsv byte) error {
 // progress and of which type. The zero value expects the first frame of a message.
 type Sequence struct {
 	inMessage bool
-	opcode    Opcode
 }
 
 // Next checks that h may follow the frames seen so far and records it. Control frames may
@@ -68,7 +67,6 @@ func (s *Sequence) Next(h Header) error {
 		if s.inMessage {
 			return ErrExpectedContinue
 		}
-		s.opcode = h.Opcode
 	}
 	s.inMessage = !h.Fin
 	return nil
@@ -76,6 +74,3 @@ func (s *Sequence) Next(h Header) error {
 
 // InMessage reports whether a fragmented message is in progress.
 func (s *Sequence) InMessage() bool { return s.inMessage }
-
-// MessageOpcode returns the opcode of the message in progress, or of the last one.
-func (s *Sequence) MessageOpcode() Opcode { return s.opcode }

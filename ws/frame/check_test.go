@@ -2,6 +2,7 @@ package frame
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -69,21 +70,48 @@ func TestSequence(t *testing.T) {
 	}
 }
 
-func TestErrorCodes(t *testing.T) {
-	// RFC 6455 §7.4.1: 1002 for protocol errors, 1007 for bad UTF-8, 1009 for too big.
+// TestErrorKinds: every error of this package has one kind, and the kind decides the close
+// code (RFC 6455 §7.4.1: 1002 for protocol errors, 1007 for bad UTF-8, 1009 for too big).
+func TestErrorKinds(t *testing.T) {
 	tests := []struct {
 		err  error
-		want CloseCode
+		kind *Kind
+		code CloseCode
 	}{
-		{ErrReservedBits, CloseProtocolError},
-		{ErrUnmasked, CloseProtocolError},
-		{ErrCloseReasonEncoding, CloseInvalidPayload},
-		{ErrFrameTooBig, CloseMessageTooBig},
+		{ErrReservedBits, ErrBadFrame, CloseProtocolError},
+		{ErrReservedOpcode, ErrBadFrame, CloseProtocolError},
+		{ErrControlFragmented, ErrBadFrame, CloseProtocolError},
+		{ErrControlTooLong, ErrBadFrame, CloseProtocolError},
+		{ErrLengthOverflow, ErrBadFrame, CloseProtocolError},
+		{ErrLengthNotMinimal, ErrBadFrame, CloseProtocolError},
+		{ErrUnmasked, ErrBadFrame, CloseProtocolError},
+		{ErrMasked, ErrBadFrame, CloseProtocolError},
+		{ErrUnexpectedContinue, ErrBadFrame, CloseProtocolError},
+		{ErrExpectedContinue, ErrBadFrame, CloseProtocolError},
+		{ErrRSVOnContinuation, ErrBadFrame, CloseProtocolError},
+		{ErrRSVOnControl, ErrBadFrame, CloseProtocolError},
+		{ErrCloseLength, ErrBadFrame, CloseProtocolError},
+		{ErrCloseCode, ErrBadFrame, CloseProtocolError},
+		{ErrFrameTooBig, ErrBadSize, CloseMessageTooBig},
+		{ErrCloseReasonEncoding, ErrBadEncoding, CloseInvalidPayload},
+		{fmt.Errorf("wrapped: %w", ErrUnmasked), ErrBadFrame, CloseProtocolError},
+		{NewError(ErrPolicy, "app: too chatty"), ErrPolicy, ClosePolicyViolation},
+		{NewError(ErrExtension, "ext: refused"), ErrExtension, CloseMandatoryExtension},
+		{errors.New("anything else"), nil, CloseInternalError},
 	}
+	kinds := []*Kind{ErrBadFrame, ErrBadEncoding, ErrPolicy, ErrBadSize, ErrExtension}
 	for _, tt := range tests {
-		var fe *Error
-		if !errors.As(tt.err, &fe) || fe.Code != tt.want {
-			t.Errorf("%v: code %v; want %v", tt.err, fe, tt.want)
+		var got *Kind
+		for _, k := range kinds {
+			if errors.Is(tt.err, k) {
+				if got != nil {
+					t.Errorf("%v: matches both %v and %v", tt.err, got, k)
+				}
+				got = k
+			}
+		}
+		if got != tt.kind || CloseCodeOf(tt.err) != tt.code {
+			t.Errorf("%v: kind %v, code %v; want %v, %v", tt.err, got, CloseCodeOf(tt.err), tt.kind, tt.code)
 		}
 	}
 }

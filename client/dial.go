@@ -1,4 +1,4 @@
-package ws
+package client
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/deflate"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/bronco-ws/bronco/ws/handshake"
@@ -19,7 +20,7 @@ import (
 type Dialer struct {
 	// Config configures each connection's engine; its Role and Extension are set by the
 	// dialer.
-	Config Config
+	Config ws.Config
 
 	// Protocols are the subprotocols offered, in order of preference.
 	Protocols []string
@@ -34,15 +35,14 @@ type Dialer struct {
 	Deflate  deflate.Config
 }
 
-// Dial opens a client connection to a ws:// URL (for wss://, dial TLS yourself and use
-// Dialer.Client). It returns the connection and what the server accepted.
+// Dial opens a client connection to a ws:// URL. It returns the connection and what the server accepted.
 func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Conn, *handshake.ClientResult, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	if u.Scheme != "ws" {
-		return nil, nil, fmt.Errorf("ws: Dial supports ws:// URLs only, not %q", u.Scheme)
+		return nil, nil, fmt.Errorf("client: Dial supports ws:// URLs only, not %q", u.Scheme)
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -53,7 +53,7 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Conn, *handshake.Cli
 	if err != nil {
 		return nil, nil, err
 	}
-	c, res, err := d.Client(ctx, nc, u.Host, u.RequestURI())
+	c, res, err := d.handshake(ctx, nc, u.Host, u.RequestURI())
 	if err != nil {
 		nc.Close()
 		return nil, nil, err
@@ -61,9 +61,9 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Conn, *handshake.Cli
 	return c, res, nil
 }
 
-// Client performs the client's opening handshake (RFC 6455 §4.1) over nc, for host and
+// handshake performs the client's opening handshake (RFC 6455 §4.1) over nc, for host and
 // request target, and returns the connection.
-func (d *Dialer) Client(ctx context.Context, nc net.Conn, host, target string) (*Conn, *handshake.ClientResult, error) {
+func (d *Dialer) handshake(ctx context.Context, nc net.Conn, host, target string) (*Conn, *handshake.ClientResult, error) {
 	key, err := handshake.NewKey()
 	if err != nil {
 		return nil, nil, err
@@ -86,7 +86,7 @@ func (d *Dialer) Client(ctx context.Context, nc net.Conn, host, target string) (
 	}
 	cfg := d.Config
 	cfg.Role = frame.RoleClient
-	cfg.Extension = nil
+	cfg.Codec = nil
 	for _, ext := range res.Extensions {
 		if ext.Name != deflate.ExtensionName {
 			continue
@@ -96,15 +96,15 @@ func (d *Dialer) Client(ctx context.Context, nc net.Conn, host, target string) (
 			// RFC 7692 §5: a response the client did not offer fails the connection.
 			return nil, nil, err
 		}
-		cfg.Extension = deflate.NewExtension(p, d.Deflate, false)
+		cfg.Codec = deflate.NewCodec(p, d.Deflate, frame.RoleClient)
 	}
 	buffered, _ := br.Peek(br.Buffered())
-	return NewConn(nc, cfg, buffered), res, nil
+	return newConn(nc, cfg, buffered), res, nil
 }
 
 // Dial opens a client connection to a ws:// URL with cfg and the given subprotocols offered;
 // it is Dialer.Dial for the common case.
-func Dial(ctx context.Context, rawURL string, cfg Config, protocols ...string) (*Conn, *handshake.ClientResult, error) {
+func Dial(ctx context.Context, rawURL string, cfg ws.Config, protocols ...string) (*Conn, *handshake.ClientResult, error) {
 	d := Dialer{Config: cfg, Protocols: protocols}
 	return d.Dial(ctx, rawURL)
 }

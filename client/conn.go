@@ -1,4 +1,4 @@
-package ws
+package client
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
 )
 
@@ -17,14 +18,16 @@ type CloseError struct {
 }
 
 func (e *CloseError) Error() string {
-	return fmt.Sprintf("ws: closed by peer: %v %q", e.Code, e.Reason)
+	return fmt.Sprintf("client: closed by peer: %v %q", e.Code, e.Reason)
 }
 
-// Conn is the thin blocking driver of an Engine over a net.Conn: one goroutine reads
-// messages, any goroutine may write. It answers pings and the close handshake by itself.
+// Conn is a client connection: a thin blocking driver of a [ws.Engine] over a net.Conn. One
+// goroutine reads messages, any goroutine may write. The engine answers pings and the close
+// handshake; Conn writes what it queued.
 type Conn struct {
-	nc  net.Conn
-	eng *Engine
+	nc   net.Conn
+	eng  *ws.Engine
+	role frame.Role
 
 	rbuf []byte
 	r, w int
@@ -40,12 +43,12 @@ type Conn struct {
 	ReadTimeout, WriteTimeout time.Duration
 }
 
-// NewConn runs an engine configured by cfg over nc. buffered holds bytes already read from nc
+// newConn runs an engine configured by cfg over nc. buffered holds bytes already read from nc
 // after the handshake (they are parsed first). Conn delivers whole messages, so cfg.Stream is
-// ignored: drive an Engine directly to receive messages in pieces.
-func NewConn(nc net.Conn, cfg Config, buffered []byte) *Conn {
+// ignored.
+func newConn(nc net.Conn, cfg ws.Config, buffered []byte) *Conn {
 	cfg.Stream = false
-	c := &Conn{nc: nc, eng: NewEngine(cfg), rbuf: make([]byte, max(4096, len(buffered))), CloseTimeout: 5 * time.Second}
+	c := &Conn{nc: nc, eng: ws.NewEngine(cfg), role: cfg.Role, rbuf: make([]byte, max(4096, len(buffered))), CloseTimeout: 5 * time.Second}
 	c.w = copy(c.rbuf, buffered)
 	return c
 }
@@ -56,7 +59,7 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // ReadMessage returns the next text or binary message. The data is valid until the next call.
 // Pings are answered and pongs dropped. When the peer closes, ReadMessage answers its close
 // frame and returns a *CloseError; a protocol violation makes it send the matching close code
-// and return the violation.
+// (frame.CloseCodeOf) and return the violation.
 func (c *Conn) ReadMessage() (frame.Opcode, []byte, error) {
 	for {
 	parse:
@@ -64,26 +67,24 @@ func (c *Conn) ReadMessage() (frame.Opcode, []byte, error) {
 			ev, n, err := c.eng.Parse(c.rbuf[c.r:c.w])
 			c.r += n
 			if err != nil {
-				c.closeAfterError(CloseCodeOf(err))
+				c.writeReplies()
+				c.nc.Close()
 				return 0, nil, err
 			}
 			switch ev.Kind {
-			case EventMessage:
+			case ws.EventMessage:
 				return ev.Opcode, ev.Data, nil
-			case EventPing:
-				c.write(func(b []byte) []byte { b, _ = c.eng.AppendPong(b, ev.Data); return b })
-				continue
-			case EventPong:
-				continue
-			case EventNone:
+			case ws.EventPing:
+				c.writeReplies()
+			case ws.EventNone:
 				break parse // the rest of a frame is still to come
-			case EventClose:
-				code, reason := ev.Code, string(ev.Data)
-				c.write(func(b []byte) []byte { return c.eng.AppendCloseReply(b, code) })
-				if c.eng.cfg.Role == frame.RoleServer {
+			case ws.EventClose:
+				closeErr := &CloseError{Code: ev.Code, Reason: string(ev.Data)}
+				c.writeReplies()
+				if c.role == frame.RoleServer {
 					c.nc.Close() // RFC 6455 §7.1.1: the server closes TCP first
 				}
-				return 0, nil, &CloseError{Code: code, Reason: reason}
+				return 0, nil, closeErr
 			}
 		}
 		if c.r == c.w {
@@ -132,9 +133,9 @@ func (c *Conn) Close(code frame.CloseCode, reason string) error {
 	return errors.Join(cerr, err, c.nc.Close())
 }
 
-func (c *Conn) closeAfterError(code frame.CloseCode) {
-	c.write(func(b []byte) []byte { b, _ = c.eng.AppendClose(b, code, ""); return b })
-	c.nc.Close()
+// writeReplies sends the control frames the engine queued in answer to the peer.
+func (c *Conn) writeReplies() {
+	c.write(c.eng.AppendReplies)
 }
 
 // write encodes under the write lock and sends the bytes with one write.

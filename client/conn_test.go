@@ -1,4 +1,4 @@
-package ws
+package client
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
 )
@@ -36,7 +37,7 @@ func pipePair(t *testing.T) (client, server *Conn) {
 	deadline := time.Now().Add(5 * time.Second)
 	a.SetDeadline(deadline)
 	b.SetDeadline(deadline)
-	return NewConn(a, Config{Role: frame.RoleClient}, nil), NewConn(b, Config{}, nil)
+	return newConn(a, ws.Config{Role: frame.RoleClient}, nil), newConn(b, ws.Config{}, nil)
 }
 
 func TestConnEchoPingClose(t *testing.T) {
@@ -94,13 +95,13 @@ func TestConnEchoPingClose(t *testing.T) {
 func TestConnProtocolError(t *testing.T) {
 	a, b := tcpPair(t)
 	a.SetDeadline(time.Now().Add(5 * time.Second))
-	server := NewConn(b, Config{}, nil)
+	server := newConn(b, ws.Config{}, nil)
 	go a.Write(frame.AppendFrame(nil, frame.Header{Fin: true, Opcode: frame.OpText}, []byte("unmasked")))
 	errc := make(chan error, 1)
 	go func() { _, _, err := server.ReadMessage(); errc <- err }()
 	buf := make([]byte, 16)
 	n, _ := a.Read(buf)
-	code, _, err := ParseClosePayload(buf[2:n])
+	code, _, err := ws.ParseClosePayload(buf[2:n])
 	if err != nil || code != frame.CloseProtocolError {
 		t.Errorf("close frame % x: code %v, %v; want 1002", buf[:n], code, err)
 	}
