@@ -10,6 +10,7 @@ import (
 
 	"github.com/bronco-ws/bronco/internal/deflateinspect"
 	"github.com/bronco-ws/bronco/ws/deflate"
+	"github.com/bronco-ws/bronco/ws/frame"
 )
 
 // deflateSyncMarker is what RFC 7692 §7.2.2 appends before inflating.
@@ -39,7 +40,7 @@ var deflateInflateSeeds = [][]byte{
 // compress/flate inflating the payload plus the sync marker as RFC 7692
 // §7.2.2 says (and a final empty block), with the same history:
 //   - where compress/flate produces more than the limit, the Decoder stops
-//     at the limit with ErrMessageTooBig (close code 1009);
+//     at the limit with ErrInflatedTooBig (close code 1009);
 //   - where compress/flate accepts the stream, the Decoder produces the same
 //     bytes and no error;
 //   - where compress/flate fails, the Decoder fails with ErrCorrupt (1007),
@@ -70,7 +71,7 @@ func FuzzInflate(f *testing.F) {
 			}
 			switch {
 			case len(std) > int(limit):
-				if !errors.Is(err, deflate.ErrMessageTooBig) || deflate.CloseCode(err) != 1009 || len(out) != int(limit) {
+				if !errors.Is(err, deflate.ErrInflatedTooBig) || frame.CloseCodeOf(err) != frame.CloseMessageTooBig || len(out) != int(limit) {
 					t.Fatalf("round %d: compress/flate produced over %d bytes; Decoder %d bytes, error %v", round, limit, len(out), err)
 				}
 			case stdErr == nil:
@@ -78,7 +79,7 @@ func FuzzInflate(f *testing.F) {
 					t.Fatalf("round %d: compress/flate produced %d bytes; Decoder %d bytes, error %v", round, len(std), len(out), err)
 				}
 			default:
-				if !errors.Is(err, deflate.ErrCorrupt) || deflate.CloseCode(err) != 1007 {
+				if !errors.Is(err, deflate.ErrCorrupt) || frame.CloseCodeOf(err) != frame.CloseInvalidPayload {
 					t.Fatalf("round %d: compress/flate says %v; Decoder: %d bytes, error %v", round, stdErr, len(out), err)
 				}
 			}

@@ -1,7 +1,6 @@
 package fuzz
 
 import (
-	"errors"
 	"testing"
 	stdutf8 "unicode/utf8"
 
@@ -15,8 +14,7 @@ import (
 //   - the final verdict against unicode/utf8.Valid;
 //   - the failure offset against a slow reference that knows UTF-8 only through the standard
 //     library's encoder: the first byte after which no valid continuation exists;
-//   - the contract of Feed (all of a piece accepted while valid; nothing once invalid) and of
-//     Err (the same offset, close code 1007).
+//   - the contract of Feed (all of a piece accepted while valid; nothing once invalid).
 //
 // cuts gives the length of each piece but the last, each byte modulo what is left plus one,
 // so empty pieces happen too.
@@ -56,21 +54,6 @@ func FuzzUTF8(f *testing.F) {
 		}
 		if want := utf8ref.Failure(text); failAt != want {
 			t.Fatalf("pieces %q: failed at offset %d; reference says %d", pieces, failAt, want)
-		}
-
-		err := v.Err()
-		var e *utf8.Error
-		switch {
-		case wantValid:
-			if err != nil {
-				t.Fatalf("pieces %q: Err() = %v on valid text", pieces, err)
-			}
-		case !errors.As(err, &e) || e.Code != 1007:
-			t.Fatalf("pieces %q: Err() = %#v; want an *utf8.Error with code 1007", pieces, err)
-		case failAt >= 0 && (!errors.Is(err, utf8.ErrInvalid) || e.Offset != int64(failAt)):
-			t.Fatalf("pieces %q: Err() = %v; want ErrInvalid at offset %d", pieces, err, failAt)
-		case failAt < 0 && (!errors.Is(err, utf8.ErrIncomplete) || e.Offset != int64(len(text))):
-			t.Fatalf("pieces %q: Err() = %v; want ErrIncomplete at offset %d", pieces, err, len(text))
 		}
 	})
 }

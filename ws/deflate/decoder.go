@@ -31,7 +31,7 @@ func NewDecoder(windowBits int, contextTakeover bool) *Decoder {
 // the trailing 00 00 ff ff (RFC 7692 §7.2.2).
 //
 // It never produces more than limit bytes: once the message would exceed
-// limit it stops and returns an error matching ErrMessageTooBig (close code
+// limit it stops and returns an error matching ErrInflatedTooBig (close code
 // 1009). A payload that is not valid DEFLATE, or refers back past the
 // window, gives an error matching ErrCorrupt (close code 1007). After an
 // error dst holds what was inflated so far, the Decoder's history is

@@ -3,6 +3,7 @@ package deflate
 import (
 	"bytes"
 	"errors"
+	"github.com/bronco-ws/bronco/ws/frame"
 	"runtime"
 	"testing"
 
@@ -78,10 +79,10 @@ func TestDecoderLimit(t *testing.T) {
 		wantErr error
 	}{
 		{"exactly at the limit", hello, 5, "Hello", nil},
-		{"one byte over the limit stops at the limit", hello, 4, "Hell", ErrMessageTooBig},
+		{"one byte over the limit stops at the limit", hello, 4, "Hell", ErrInflatedTooBig},
 		{"zero limit admits the empty message", []byte{0x00}, 0, "", nil},
-		{"zero limit refuses one byte", hello, 0, "", ErrMessageTooBig},
-		{"negative limit acts as zero", hello, -1, "", ErrMessageTooBig},
+		{"zero limit refuses one byte", hello, 0, "", ErrInflatedTooBig},
+		{"negative limit acts as zero", hello, -1, "", ErrInflatedTooBig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,10 +110,10 @@ func TestDecompressionBomb(t *testing.T) {
 	out, err := d.AppendDecompress(nil, bomb, limit)
 	runtime.ReadMemStats(&after)
 
-	if !errors.Is(err, ErrMessageTooBig) {
-		t.Fatalf("error = %v; want ErrMessageTooBig", err)
+	if !errors.Is(err, ErrInflatedTooBig) {
+		t.Fatalf("error = %v; want ErrInflatedTooBig", err)
 	}
-	if code := CloseCode(err); code != 1009 {
+	if code := frame.CloseCodeOf(err); code != 1009 {
 		t.Errorf("close code = %d; want 1009", code)
 	}
 	if len(out) > limit {
@@ -153,7 +154,7 @@ func TestDecoderWindow(t *testing.T) {
 				t.Fatalf("error = %v; want %v", err, tt.wantErr)
 			}
 			if err != nil {
-				if code := CloseCode(err); code != 1007 {
+				if code := frame.CloseCodeOf(err); code != 1007 {
 					t.Errorf("close code = %d; want 1007", code)
 				}
 				return
@@ -245,24 +246,31 @@ func TestDecoderRelease(t *testing.T) {
 	}
 }
 
-func TestCloseError(t *testing.T) {
+// TestErrorKinds: each error of the package carries one kind of frame's vocabulary, which
+// decides the close code (RFC 7692 §8.2.3, RFC 6455 §7.4.1).
+func TestErrorKinds(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
 		is   error
-		code int
+		kind *frame.Kind
+		code frame.CloseCode
 	}{
-		{"too big", ErrMessageTooBig, ErrMessageTooBig, 1009},
-		{"corrupt with detail", wrap(ErrCorrupt, "offset 3"), ErrCorrupt, 1007},
-		{"not a close error", ErrResponse, ErrResponse, 0},
+		{"too big", ErrInflatedTooBig, ErrInflatedTooBig, frame.ErrBadSize, 1009},
+		{"corrupt with detail", wrap(ErrCorrupt, "offset 3"), ErrCorrupt, frame.ErrBadEncoding, 1007},
+		{"refused response", wrap(ErrResponse, "x"), ErrResponse, frame.ErrExtension, 1010},
+		{"config: not a protocol error", wrap(ErrConfig, "x"), ErrConfig, nil, 1011},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if !errors.Is(tt.err, tt.is) {
 				t.Errorf("errors.Is(%v, %v) = false", tt.err, tt.is)
 			}
-			if got := CloseCode(tt.err); got != tt.code {
-				t.Errorf("CloseCode(%v) = %d; want %d", tt.err, got, tt.code)
+			if tt.kind != nil && !errors.Is(tt.err, tt.kind) {
+				t.Errorf("errors.Is(%v, %v) = false", tt.err, tt.kind)
+			}
+			if got := frame.CloseCodeOf(tt.err); got != tt.code {
+				t.Errorf("frame.CloseCodeOf(%v) = %d; want %d", tt.err, got, tt.code)
 			}
 			if msg := tt.err.Error(); len(msg) < 9 || msg[:9] != "deflate: " {
 				t.Errorf("message %q lacks the package prefix", msg)

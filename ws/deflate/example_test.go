@@ -46,7 +46,7 @@ func ExampleEncoder() {
 func ExampleDecoder_AppendDecompress() {
 	payload := deflate.NewEncoder(15, deflate.BestCompression, false).AppendCompress(nil, make([]byte, 1<<20))
 	out, err := deflate.NewDecoder(15, false).AppendDecompress(nil, payload, 4096)
-	fmt.Println(len(payload) < 2048, len(out), deflate.CloseCode(err), err)
+	fmt.Println(len(payload) < 2048, len(out), frame.CloseCodeOf(err), err)
 	// Output:
-	// true 4096 1009 deflate: inflated message exceeds the size limit
+	// true 4096 1009 (message too big) deflate: inflated message exceeds the size limit
 }

@@ -289,7 +289,7 @@ func (st *inflateState) stored() error {
 		n, err = avail, errTruncated
 	}
 	if n > st.end-len(st.out) {
-		n, err = st.end-len(st.out), ErrMessageTooBig // what fits, then the error
+		n, err = st.end-len(st.out), ErrInflatedTooBig // what fits, then the error
 	}
 	st.grow(n)
 	for ; n > 0 && st.nb >= 8; n-- {
@@ -422,7 +422,7 @@ func (st *inflateState) huffman(lit *[litTableLen]entry, dist *[distTabLen]entry
 		if e.kind() == kindLiteral {
 			if len(out) == lim {
 				if lim == st.end {
-					err = ErrMessageTooBig
+					err = ErrInflatedTooBig
 					break
 				}
 				st.out = out
@@ -491,7 +491,7 @@ func (st *inflateState) huffman(lit *[litTableLen]entry, dist *[distTabLen]entry
 			}
 		}
 		if tooBig {
-			err = ErrMessageTooBig
+			err = ErrInflatedTooBig
 			break
 		}
 	}

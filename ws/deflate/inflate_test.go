@@ -214,7 +214,7 @@ func TestInflateLimitInsideMatch(t *testing.T) {
 		got, err := NewDecoder(15, false).AppendDecompress(nil, payload, limit)
 		wantErr := error(nil)
 		if limit < 259 {
-			wantErr = ErrMessageTooBig
+			wantErr = ErrInflatedTooBig
 		}
 		if !errors.Is(err, wantErr) || (wantErr == nil) != (err == nil) {
 			t.Errorf("limit %d: error %v; want %v", limit, err, wantErr)

@@ -1,79 +1,11 @@
 package utf8
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
-
-// equalErrors compares the Err field of an *Error by identity, which is what sentinels
-// promise; the *Error around it is compared field by field.
-var equalErrors = cmp.FilterPath(
-	func(p cmp.Path) bool { return p.Last().String() == ".Err" },
-	cmp.Comparer(func(a, b error) bool { return a == b }),
-)
-
-// TestValidatorErr checks the error a connection fails with at message end: RFC 6455 §8.1
-// requires close code 1007 for text that is not UTF-8, and the offset points at the byte
-// that made it so.
-func TestValidatorErr(t *testing.T) {
-	tests := []struct {
-		name   string
-		pieces []string
-		want   *Error // nil: the message is valid
-	}{
-		{"RFC 6455 §8.1 valid message", []string{"héllo", " wörld"}, nil},
-		{"RFC 6455 §8.1 empty message", nil, nil},
-		{"RFC 6455 §8.1 character split across fragments", []string{"h\xC3", "\xA9llo"}, nil},
-		{"RFC 6455 §8.1 invalid byte in the second fragment", []string{"héllo", " w\xFFrld"}, &Error{Code: 1007, Offset: 8, Err: ErrInvalid}},
-		{"RFC 6455 §8.1 surrogate split across fragments", []string{"abc\xED", "\xA0\x80"}, &Error{Code: 1007, Offset: 4, Err: ErrInvalid}},
-		{"RFC 6455 §8.1 message ends inside a character", []string{"abc", "\xE2\x82"}, &Error{Code: 1007, Offset: 5, Err: ErrIncomplete}},
-		{"RFC 6455 §8.1 later fragments do not move the offset", []string{"a\x80", "bcd", "efg"}, &Error{Code: 1007, Offset: 1, Err: ErrInvalid}},
-	}
-	for _, tt := range tests {
-		var v Validator
-		for _, p := range tt.pieces {
-			v.Feed([]byte(p))
-		}
-		var got *Error
-		if err := v.Err(); err != nil {
-			if !errors.As(err, &got) {
-				t.Errorf("%s: Err() = %#v; want an *Error", tt.name, err)
-				continue
-			}
-		}
-		if diff := cmp.Diff(tt.want, got, equalErrors); diff != "" {
-			t.Errorf("%s: Err() mismatch (-want +got):\n%s", tt.name, diff)
-		}
-		if complete := v.Complete(); complete != (tt.want == nil) {
-			t.Errorf("%s: Complete() = %v; want %v", tt.name, complete, tt.want == nil)
-		}
-	}
-}
-
-func TestErrorMatching(t *testing.T) {
-	var v Validator
-	v.Feed([]byte("ok\xC0\x80"))
-	err := v.Err()
-	if !errors.Is(err, ErrInvalid) || errors.Is(err, ErrIncomplete) {
-		t.Errorf("errors.Is(%v, ErrInvalid) = %v, errors.Is(..., ErrIncomplete) = %v; want true, false",
-			err, errors.Is(err, ErrInvalid), errors.Is(err, ErrIncomplete))
-	}
-	var e *Error
-	if !errors.As(err, &e) || e.Code != CloseInvalidPayload {
-		t.Errorf("errors.As(%v) = %v with code %v; want an *Error with code 1007 (RFC 6455 §7.4.1)", err, e != nil, e)
-	}
-	if got, want := err.Error(), "utf8: invalid UTF-8 byte at offset 2"; got != want {
-		t.Errorf("Error() = %q; want %q", got, want)
-	}
-	for _, sentinel := range []error{ErrInvalid, ErrIncomplete} {
-		if !strings.HasPrefix(sentinel.Error(), "utf8: ") {
-			t.Errorf("sentinel %q lacks the package prefix", sentinel)
-		}
-	}
-}
 
 // TestValidatorStaysInvalid checks that a rejected message cannot become valid again: RFC 6455
 // §8.1 fails the connection, and nothing fed afterwards may undo that.
@@ -90,12 +22,6 @@ func TestValidatorStaysInvalid(t *testing.T) {
 	if v.Complete() {
 		t.Error("after failure, Complete() = true; want false")
 	}
-	var got *Error
-	errors.As(v.Err(), &got)
-	want := &Error{Code: 1007, Offset: 2, Err: ErrInvalid}
-	if diff := cmp.Diff(want, got, equalErrors); diff != "" {
-		t.Errorf("after failure, Err() mismatch (-want +got):\n%s", diff)
-	}
 }
 
 func TestValidatorReset(t *testing.T) {
@@ -110,9 +36,6 @@ func TestValidatorReset(t *testing.T) {
 		}
 		if diff := cmp.Diff(valid, got); diff != "" {
 			t.Errorf("after %q and Reset, Feed(next é) mismatch (-want +got):\n%s", first, diff)
-		}
-		if err := v.Err(); err != nil {
-			t.Errorf("after %q and Reset, Err() = %v; want nil (offsets restart at 0)", first, err)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package utf8_test
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/bronco-ws/bronco/ws/utf8"
@@ -21,18 +20,15 @@ func ExampleValidator() {
 		n, ok := v.Feed(payload)
 		fmt.Printf("frame %d: accepted %d of %d bytes, ok=%v\n", i, n, len(payload), ok)
 		if !ok {
+			fmt.Println("fail the connection with 1007 (RFC 6455 §8.1)")
 			break
 		}
-	}
-	var e *utf8.Error
-	if err := v.Err(); errors.As(err, &e) {
-		fmt.Printf("fail the connection with %d: %v\n", e.Code, err)
 	}
 	// Output:
 	// frame 0: accepted 11 of 11 bytes, ok=true
 	// frame 1: accepted 6 of 6 bytes, ok=true
 	// frame 2: accepted 6 of 17 bytes, ok=false
-	// fail the connection with 1007: utf8: invalid UTF-8 byte at offset 23
+	// fail the connection with 1007 (RFC 6455 §8.1)
 }
 
 // At message end an unfinished character makes the message invalid, even though every byte
@@ -40,12 +36,12 @@ func ExampleValidator() {
 func ExampleValidator_Complete() {
 	var v utf8.Validator
 	_, ok := v.Feed([]byte("price: 5 \xE2\x82")) // € is E2 82 AC
-	fmt.Println(ok, v.Complete(), v.Err())
+	fmt.Println(ok, v.Complete())
 	v.Feed([]byte{0xAC})
-	fmt.Println(v.Complete(), v.Err())
+	fmt.Println(v.Complete())
 	// Output:
-	// true false utf8: message ends inside a UTF-8 character at offset 11
-	// true <nil>
+	// true false
+	// true
 }
 
 func ExampleValid() {

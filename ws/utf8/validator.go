@@ -10,7 +10,6 @@ package utf8
 // The zero value is ready to use. A Validator is a small value that holds no references, so
 // it can be embedded in a connection and copied to snapshot its state.
 type Validator struct {
-	off   int64 // bytes accepted so far in this message
 	state state
 }
 
@@ -40,7 +39,6 @@ func (v *Validator) Feed(p []byte) (n int, ok bool) {
 		n++
 	}
 	v.state = s
-	v.off += int64(n)
 	return n, s != rejected
 }
 
@@ -48,20 +46,6 @@ func (v *Validator) Feed(p []byte) (n int, ok bool) {
 // Call it at message end: a message that stops inside a character is invalid.
 func (v *Validator) Complete() bool {
 	return v.state == atBoundary
-}
-
-// Err explains a false [Validator.Complete]: it returns nil if the message so far is valid
-// and complete, or an [*Error] that wraps ErrInvalid (with the offset of the offending byte
-// in the message) or ErrIncomplete (with the message length). Like Complete, call it at
-// message end.
-func (v *Validator) Err() error {
-	switch v.state {
-	case atBoundary:
-		return nil
-	case rejected:
-		return &Error{Code: CloseInvalidPayload, Offset: v.off, Err: ErrInvalid}
-	}
-	return &Error{Code: CloseInvalidPayload, Offset: v.off, Err: ErrIncomplete}
 }
 
 // Reset readies the validator for a new message.
