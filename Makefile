@@ -5,7 +5,7 @@ FUZZTIME ?= 30s
 BENCH    ?= .
 COUNT    ?= 1
 
-.PHONY: test vet fuzz bench autobahn bench-peers
+.PHONY: test vet fuzz bench autobahn bench-peers api
 
 # One run covers every server setup (bare listener and net/http, goroutine and event loop).
 test: vet
@@ -42,3 +42,17 @@ bench-peers:
 	taskset -c 1 env GOMAXPROCS=1 bin/peers -echo bin/echo $(if $(QUICK),-quick) \
 		-json results.json -md results.md $(if $(QUICK),,-readme README.md) -serverlog bin/servers.log && \
 	bin/chart -in results.json -out chart.png
+
+# Exported names per package of bronco's library packages, beside gorilla/websocket and
+# coder/websocket at the versions bench/go.mod pins (downloaded when missing from the module
+# cache), written between the api markers of README.md; cmd/apisurface has the counting rules.
+api:
+	cd bench && for m in github.com/gorilla/websocket github.com/coder/websocket; do \
+		[ -n "$$($(GO) list -m -f '{{.Dir}}' $$m)" ] || $(GO) mod download $$m || exit 1; \
+	done
+	gorilla=$$(cd bench && $(GO) list -m -f '{{.Version}}={{.Dir}}' github.com/gorilla/websocket) && \
+	coder=$$(cd bench && $(GO) list -m -f '{{.Version}}={{.Dir}}' github.com/coder/websocket) && \
+	$(GO) run ./cmd/apisurface -per-package -readme README.md -date $$(date -u +%F) \
+		-skip bench,cmd,examples,autobahn,fuzz,internal \
+		-module bronco@$$(git rev-parse --short HEAD 2>/dev/null)=. \
+		-module gorilla/websocket@$$gorilla -module coder/websocket@$$coder

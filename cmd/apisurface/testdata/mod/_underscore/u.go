@@ -1,0 +1,5 @@
+// Package skipme is left out by -skip.
+package underscore
+
+// Skipped is not counted.
+func Skipped() {}

@@ -1,0 +1,4 @@
+package onlytest
+
+// Test files alone make no package.
+func Exported() {}

@@ -1,0 +1,4 @@
+package hidden
+
+// Hidden is under internal/.
+func Hidden() {}

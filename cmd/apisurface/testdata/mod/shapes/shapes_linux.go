@@ -1,0 +1,4 @@
+package shapes
+
+// LinuxOnly builds for linux/amd64.
+func LinuxOnly() {}

@@ -1,0 +1,4 @@
+package shapes
+
+// TestOnly is in a test file.
+func TestOnly() {}

@@ -1,0 +1,4 @@
+package shapes
+
+// WindowsOnly does not build for linux/amd64.
+func WindowsOnly() {}

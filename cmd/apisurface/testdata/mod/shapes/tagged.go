@@ -1,0 +1,6 @@
+//go:build !linux || purego
+
+package shapes
+
+// NotLinux does not build for linux/amd64.
+func NotLinux() {}

@@ -1,0 +1,5 @@
+// Package tests is counted; its testdata directory is not.
+package tests
+
+// Counted counts.
+var Counted = 1
