@@ -11,6 +11,7 @@ import (
 
 	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/deflate"
+	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/bronco-ws/bronco/ws/handshake"
 )
@@ -70,7 +71,7 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, host, target string
 	}
 	cr := handshake.ClientRequest{Host: host, Target: target, Origin: d.Origin, Key: key, Protocols: d.Protocols, Header: d.Header}
 	if d.Compress {
-		cr.Extensions = []handshake.Extension{deflate.Offer(d.Deflate)}
+		cr.Extensions = []extension.Extension{deflate.Offer(d.Deflate)}
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(dl)

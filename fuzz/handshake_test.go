@@ -12,6 +12,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/bronco-ws/bronco/ws/handshake"
 	"github.com/google/go-cmp/cmp"
 )
@@ -112,7 +113,7 @@ func checkAccepted(t *testing.T, req *handshake.Request) {
 	if hr.Header.Get("Sec-WebSocket-Protocol") != resp.Protocol {
 		t.Fatalf("response %q lost subprotocol %q", out, resp.Protocol)
 	}
-	exts, err := handshake.ParseExtensions(hr.Header.Values("Sec-WebSocket-Extensions"))
+	exts, err := extension.Parse(hr.Header.Values("Sec-WebSocket-Extensions"))
 	if err != nil {
 		t.Fatalf("response %q: extensions do not parse back: %v", out, err)
 	}
@@ -158,8 +159,8 @@ var extensionSeeds = []string{
 	"foo;;bar",
 }
 
-// FuzzExtensions checks that handshake.ParseExtensions never panics, that what it accepts is
-// made of tokens (RFC 6455 §9.1, quoted values included), and that AppendExtensions writes it
+// FuzzExtensions checks that extension.Parse never panics, that what it accepts is
+// made of tokens (RFC 6455 §9.1, quoted values included), and that extension.Append writes it
 // back in a form that parses to the same value.
 func FuzzExtensions(f *testing.F) {
 	for _, s := range extensionSeeds {
@@ -167,15 +168,16 @@ func FuzzExtensions(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		values := strings.Split(in, "\n")
-		exts, err := handshake.ParseExtensions(values)
+		exts, err := extension.Parse(values)
 		if err != nil {
-			if !errors.Is(err, handshake.ErrBadExtensions) {
-				t.Fatalf("ParseExtensions(%q): error %v does not match ErrBadExtensions", values, err)
+			var se *extension.SyntaxError
+			if !errors.As(err, &se) || se.Reason == "" {
+				t.Fatalf("Parse(%q): error %v is not an *extension.SyntaxError with a reason", values, err)
 			}
 			return
 		}
 		if len(exts) == 0 {
-			t.Fatalf("ParseExtensions(%q) accepted an empty list", values)
+			t.Fatalf("Parse(%q) accepted an empty list", values)
 		}
 		for _, e := range exts {
 			if !isHTTPToken(e.Name) {
@@ -187,10 +189,10 @@ func FuzzExtensions(f *testing.F) {
 				}
 			}
 		}
-		out := string(handshake.AppendExtensions(nil, exts))
-		again, err := handshake.ParseExtensions([]string{out})
+		out := string(extension.Append(nil, exts))
+		again, err := extension.Parse([]string{out})
 		if err != nil {
-			t.Fatalf("AppendExtensions output %q does not parse: %v", out, err)
+			t.Fatalf("Append output %q does not parse: %v", out, err)
 		}
 		if diff := cmp.Diff(exts, again); diff != "" {
 			t.Fatalf("round trip through %q (-first +second):\n%s", out, diff)

@@ -8,7 +8,7 @@ import (
 )
 
 // TestEchoAllocs: once warm, an echo round trip over loopback allocates nothing, on the
-// server's side and on the ws.Conn client's (testing.AllocsPerRun counts every goroutine).
+// server's side and on the client.Conn's (testing.AllocsPerRun counts every goroutine).
 func TestEchoAllocs(t *testing.T) {
 	each(t, func(t *testing.T, st setup) {
 		if race.Enabled {

@@ -3,13 +3,13 @@ package server
 import (
 	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/deflate"
+	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/bronco-ws/bronco/ws/frame"
-	"github.com/bronco-ws/bronco/ws/handshake"
 )
 
 // negotiate picks the extensions of a connection: permessage-deflate when the connection
 // allows compression and the client offers an acceptable variant (RFC 7692 §5), else none.
-func negotiate(u *Upgrade, opts *Options) (ws.Codec, []handshake.Extension) {
+func negotiate(u *Upgrade, opts *Options) (ws.Codec, []extension.Extension) {
 	if !u.Compress {
 		return nil, nil
 	}
@@ -17,5 +17,5 @@ func negotiate(u *Upgrade, opts *Options) (ws.Codec, []handshake.Extension) {
 	if !ok {
 		return nil, nil
 	}
-	return deflate.NewCodec(p, opts.Deflate, frame.RoleServer), []handshake.Extension{resp}
+	return deflate.NewCodec(p, opts.Deflate, frame.RoleServer), []extension.Extension{resp}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/bronco-ws/bronco/ws/deflate"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/bronco-ws/bronco/ws/handshake"
@@ -26,7 +27,7 @@ func openConns(addr string, n int, compress bool) ([]net.Conn, error) {
 		key, _ := handshake.NewKey()
 		cr := handshake.ClientRequest{Host: addr, Target: "/", Key: key}
 		if compress {
-			cr.Extensions = []handshake.Extension{deflate.Offer(deflate.Config{})}
+			cr.Extensions = []extension.Extension{deflate.Offer(deflate.Config{})}
 		}
 		req := handshake.AppendClientRequest(nil, cr)
 		if _, err := nc.Write(req); err != nil {

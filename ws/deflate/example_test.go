@@ -4,17 +4,17 @@ import (
 	"fmt"
 
 	"github.com/bronco-ws/bronco/ws/deflate"
+	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/bronco-ws/bronco/ws/frame"
-	"github.com/bronco-ws/bronco/ws/handshake"
 )
 
 // A server answers an Autobahn-style offer that asks for the smallest window.
 func ExampleAccept() {
-	offer := handshake.Extension{Name: deflate.ExtensionName, Params: []handshake.Param{
+	offer := extension.Extension{Name: deflate.ExtensionName, Params: []extension.Param{
 		{Name: "server_max_window_bits", Value: "8", HasValue: true},
 		{Name: "client_max_window_bits"},
 	}}
-	p, resp, ok := deflate.Accept([]handshake.Extension{offer}, deflate.Config{})
+	p, resp, ok := deflate.Accept([]extension.Extension{offer}, deflate.Config{})
 	fmt.Println(ok, p.ServerMaxWindowBits, p.ClientMaxWindowBits)
 	for _, prm := range resp.Params {
 		fmt.Printf("%s=%s\n", prm.Name, prm.Value)

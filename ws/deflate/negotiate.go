@@ -3,7 +3,7 @@ package deflate
 import (
 	"strconv"
 
-	"github.com/bronco-ws/bronco/ws/handshake"
+	"github.com/bronco-ws/bronco/ws/extension"
 )
 
 // Parameter names of RFC 7692 §7.1.
@@ -24,9 +24,9 @@ const (
 // included, is honoured exactly. cfg can only tighten what the client asked
 // for; ClientMaxWindowBits reaches a client only if it offered
 // client_max_window_bits. An invalid cfg declines everything.
-func Accept(offers []handshake.Extension, cfg Config) (p Params, resp handshake.Extension, ok bool) {
+func Accept(offers []extension.Extension, cfg Config) (p Params, resp extension.Extension, ok bool) {
 	if cfg.Validate() != nil {
-		return Params{}, handshake.Extension{}, false
+		return Params{}, extension.Extension{}, false
 	}
 	for _, offer := range offers {
 		if offer.Name != ExtensionName {
@@ -41,11 +41,11 @@ func Accept(offers []handshake.Extension, cfg Config) (p Params, resp handshake.
 		p, resp = answer(o, cfg)
 		return p, resp, true
 	}
-	return Params{}, handshake.Extension{}, false
+	return Params{}, extension.Extension{}, false
 }
 
 // answer builds the server's response to a well-formed offer.
-func answer(o params, cfg Config) (Params, handshake.Extension) {
+func answer(o params, cfg Config) (Params, extension.Extension) {
 	p := Params{
 		ServerNoContextTakeover: o.serverNoContextTakeover || cfg.ServerNoContextTakeover,
 		ClientNoContextTakeover: o.clientNoContextTakeover || cfg.ClientNoContextTakeover,
@@ -56,12 +56,12 @@ func answer(o params, cfg Config) (Params, handshake.Extension) {
 		p.ClientMaxWindowBits = min(bitsOrMax(o.clientMaxWindowBits), bitsOrMax(cfg.ClientMaxWindowBits))
 	}
 
-	resp := handshake.Extension{Name: ExtensionName}
+	resp := extension.Extension{Name: ExtensionName}
 	if p.ServerNoContextTakeover {
-		resp.Params = append(resp.Params, handshake.Param{Name: paramServerNoContextTakeover})
+		resp.Params = append(resp.Params, extension.Param{Name: paramServerNoContextTakeover})
 	}
 	if p.ClientNoContextTakeover {
-		resp.Params = append(resp.Params, handshake.Param{Name: paramClientNoContextTakeover})
+		resp.Params = append(resp.Params, extension.Param{Name: paramClientNoContextTakeover})
 	}
 	// RFC 7692 §7.1.2.1: a requested server window must be echoed.
 	if o.serverMaxWindowBits != 0 || p.ServerMaxWindowBits < MaxWindowBits {
@@ -79,13 +79,13 @@ func answer(o params, cfg Config) (Params, handshake.Extension) {
 // client_max_window_bits, since this package's encoder honours any window
 // the server names (RFC 7692 §7.1.2.2). Fields outside their range are
 // left out; call [Config.Validate] first to catch them.
-func Offer(cfg Config) handshake.Extension {
-	ext := handshake.Extension{Name: ExtensionName}
+func Offer(cfg Config) extension.Extension {
+	ext := extension.Extension{Name: ExtensionName}
 	if cfg.ServerNoContextTakeover {
-		ext.Params = append(ext.Params, handshake.Param{Name: paramServerNoContextTakeover})
+		ext.Params = append(ext.Params, extension.Param{Name: paramServerNoContextTakeover})
 	}
 	if cfg.ClientNoContextTakeover {
-		ext.Params = append(ext.Params, handshake.Param{Name: paramClientNoContextTakeover})
+		ext.Params = append(ext.Params, extension.Param{Name: paramClientNoContextTakeover})
 	}
 	if bits := offeredBits(cfg.ServerMaxWindowBits); bits != 0 {
 		ext.Params = append(ext.Params, bitsParam(paramServerMaxWindowBits, bits))
@@ -93,7 +93,7 @@ func Offer(cfg Config) handshake.Extension {
 	if bits := offeredBits(cfg.ClientMaxWindowBits); bits != 0 {
 		ext.Params = append(ext.Params, bitsParam(paramClientMaxWindowBits, bits))
 	} else {
-		ext.Params = append(ext.Params, handshake.Param{Name: paramClientMaxWindowBits})
+		ext.Params = append(ext.Params, extension.Param{Name: paramClientMaxWindowBits})
 	}
 	return ext
 }
@@ -101,7 +101,7 @@ func Offer(cfg Config) handshake.Extension {
 // CheckResponse validates the server's response against the offer
 // [Offer](cfg) made and returns the agreed Params. An error wraps
 // ErrResponse, and the client must then fail the connection (RFC 7692 §7).
-func CheckResponse(resp handshake.Extension, cfg Config) (Params, error) {
+func CheckResponse(resp extension.Extension, cfg Config) (Params, error) {
 	if err := cfg.Validate(); err != nil {
 		return Params{}, err
 	}
@@ -147,7 +147,7 @@ type params struct {
 // parseParams applies the rules of RFC 7692 §7 common to offers and
 // responses: only the four parameters of §7.1, each at most once, with a
 // value exactly where §7.1 allows one.
-func parseParams(list []handshake.Param, response bool) (params, error) {
+func parseParams(list []extension.Param, response bool) (params, error) {
 	var p params
 	var seen [4]bool
 	for _, prm := range list {
@@ -205,7 +205,7 @@ func parseParams(list []handshake.Param, response bool) (params, error) {
 
 // parseBits accepts the decimal integers 8 to 15 without leading zeros
 // (RFC 7692 §7.1.2.1: "a decimal integer value without leading zeroes").
-func parseBits(prm handshake.Param) (int, bool) {
+func parseBits(prm extension.Param) (int, bool) {
 	v := prm.Value
 	if !prm.HasValue || len(v) == 0 || len(v) > 2 || v[0] == '0' {
 		return 0, false
@@ -223,8 +223,8 @@ func parseBits(prm handshake.Param) (int, bool) {
 	return n, true
 }
 
-func bitsParam(name string, bits int) handshake.Param {
-	return handshake.Param{Name: name, Value: strconv.Itoa(bits), HasValue: true}
+func bitsParam(name string, bits int) extension.Param {
+	return extension.Param{Name: name, Value: strconv.Itoa(bits), HasValue: true}
 }
 
 // offeredBits is the window value Offer writes for a Config field: none for

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/bronco-ws/bronco/ws/handshake"
 )
 
@@ -67,7 +68,7 @@ func BenchmarkAppendResponse(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	resp := handshake.Response{Protocol: "chat", Extensions: []handshake.Extension{{Name: "permessage-deflate"}}}
+	resp := handshake.Response{Protocol: "chat", Extensions: []extension.Extension{{Name: "permessage-deflate"}}}
 	buf := handshake.AppendResponse(nil, req, resp)
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
@@ -88,7 +89,7 @@ func TestAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 0, 512)
-	resp := handshake.Response{Protocol: "chat", Extensions: []handshake.Extension{{Name: "permessage-deflate"}}}
+	resp := handshake.Response{Protocol: "chat", Extensions: []extension.Extension{{Name: "permessage-deflate"}}}
 	tests := []struct {
 		name string
 		max  float64

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bronco-ws/bronco/internal/httptoken"
+	"github.com/bronco-ws/bronco/ws/extension"
 )
 
 // ClientRequest is what a client puts in its opening handshake (RFC 6455 §4.1).
@@ -16,8 +19,8 @@ type ClientRequest struct {
 	// Key is the Sec-WebSocket-Key, normally from [NewKey]; [ReadResponse] checks the
 	// server's accept value against it.
 	Key        string
-	Protocols  []string    // subprotocols offered, most preferred first
-	Extensions []Extension // extensions offered, most preferred first
+	Protocols  []string              // subprotocols offered, most preferred first
+	Extensions []extension.Extension // extensions offered, most preferred first
 	// Header holds extra fields such as Authorization or Cookie. Fields the handshake writes
 	// itself are ignored.
 	Header http.Header
@@ -37,21 +40,21 @@ func (cr ClientRequest) Validate() error {
 	if t := cr.Target; t != "" && (!strings.HasPrefix(t, "/") || !isTarget(t)) {
 		return bad("", "target is not a resource name")
 	}
-	if !isFieldValue(cr.Origin) {
+	if !httptoken.IsFieldValue(cr.Origin) {
 		return bad(keyOrigin, "invalid value")
 	}
 	if !isKey(cr.Key) {
 		return bad(nameKey, "not base64 of 16 bytes")
 	}
 	for _, p := range cr.Protocols {
-		if !isToken(p) {
+		if !httptoken.IsToken(p) {
 			return bad(nameProtocol, "subprotocol is not a token")
 		}
 	}
 	if hasDuplicate(cr.Protocols) {
 		return bad(nameProtocol, "repeated subprotocol")
 	}
-	if !validExtensions(cr.Extensions) {
+	if !extension.Valid(cr.Extensions) {
 		return bad(nameExtensions, "not expressible in RFC 6455 §9.1 grammar")
 	}
 	if name, ok := checkExtraFields(cr.Header); !ok {
@@ -83,15 +86,15 @@ func AppendClientRequest(dst []byte, cr ClientRequest) []byte {
 	dst = append(dst, "GET "...)
 	dst = append(dst, target...)
 	dst = append(dst, " HTTP/1.1\r\n"...)
-	if isFieldValue(cr.Host) {
+	if httptoken.IsFieldValue(cr.Host) {
 		dst = appendField(dst, keyHost, cr.Host)
 	}
 	dst = append(dst, "Upgrade: websocket\r\nConnection: Upgrade\r\n"...)
-	if isFieldValue(cr.Key) {
+	if httptoken.IsFieldValue(cr.Key) {
 		dst = appendField(dst, nameKey, cr.Key)
 	}
 	dst = append(dst, nameVersion+": 13\r\n"...)
-	if cr.Origin != "" && isFieldValue(cr.Origin) {
+	if cr.Origin != "" && httptoken.IsFieldValue(cr.Origin) {
 		dst = appendField(dst, keyOrigin, cr.Origin)
 	}
 	if len(cr.Protocols) > 0 {
@@ -99,7 +102,7 @@ func AppendClientRequest(dst []byte, cr ClientRequest) []byte {
 		dst = append(dst, nameProtocol+": "...)
 		n := 0
 		for _, p := range cr.Protocols {
-			if !isToken(p) {
+			if !httptoken.IsToken(p) {
 				continue
 			}
 			if n > 0 {
@@ -118,7 +121,7 @@ func AppendClientRequest(dst []byte, cr ClientRequest) []byte {
 		start := len(dst)
 		dst = append(dst, nameExtensions+": "...)
 		before := len(dst)
-		if dst = AppendExtensions(dst, cr.Extensions); len(dst) == before {
+		if dst = extension.Append(dst, cr.Extensions); len(dst) == before {
 			dst = dst[:start]
 		} else {
 			dst = append(dst, "\r\n"...)
@@ -137,9 +140,9 @@ func appendField(dst []byte, name, value string) []byte {
 
 // ClientResult is what the server agreed to in a valid 101 response.
 type ClientResult struct {
-	Protocol   string      // the subprotocol in use, "" for none
-	Extensions []Extension // the extensions in use, in the order they apply
-	Header     http.Header // every response header line under its canonical key
+	Protocol   string                // the subprotocol in use, "" for none
+	Extensions []extension.Extension // the extensions in use, in the order they apply
+	Header     http.Header           // every response header line under its canonical key
 }
 
 // ReadResponse reads the server's answer to cr from br and validates it as RFC 6455 §4.1
@@ -186,7 +189,7 @@ func parseStatusLine(line string) (int, bool) {
 	if len(code) != 3 || !isDigit(code[0]) || !isDigit(code[1]) || !isDigit(code[2]) || code[0] == '0' {
 		return 0, false
 	}
-	if !isFieldValue(reason) {
+	if !httptoken.IsFieldValue(reason) {
 		return 0, false
 	}
 	status, _ := strconv.Atoi(code)
@@ -216,7 +219,7 @@ func (res *ClientResult) validate(cr ClientRequest) error {
 		return newError(status, nameProtocol, "repeated", ErrBadProtocols)
 	case len(protos) == 1:
 		// Sec-WebSocket-Protocol-Server = token (RFC 6455 §4.3).
-		if !isToken(protos[0]) {
+		if !httptoken.IsToken(protos[0]) {
 			return newError(status, nameProtocol, "not a single token", ErrBadProtocols)
 		}
 		if !slices.Contains(cr.Protocols, protos[0]) {
@@ -228,11 +231,8 @@ func (res *ClientResult) validate(cr ClientRequest) error {
 	if len(exts) > 1 {
 		return newError(status, nameExtensions, "repeated", ErrBadExtensions)
 	}
-	parsed, err := ParseExtensions(exts)
+	parsed, err := parseExtensions(exts, status)
 	if err != nil {
-		if he, ok := err.(*Error); ok {
-			he.Status = status
-		}
 		return err
 	}
 	for _, ext := range parsed {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/bronco-ws/bronco/internal/httptoken"
 )
 
 // A head is the start line and header lines of an HTTP/1.1 message, read in two passes.
@@ -104,7 +106,7 @@ func checkFieldLine(line []byte) error {
 			colon = i
 			break
 		}
-		if !tokenChars[c] {
+		if !httptoken.IsTokenChar(c) {
 			if c == ' ' || c == '\t' {
 				// RFC 9112 §5.1: whitespace between name and colon MUST be rejected with 400.
 				return newError(http.StatusBadRequest, "", "whitespace in or after header name", ErrMalformed)
@@ -119,7 +121,7 @@ func checkFieldLine(line []byte) error {
 		return newError(http.StatusBadRequest, "", "empty header name", ErrMalformed)
 	}
 	for _, c := range line[colon+1:] {
-		if isCTL(c) {
+		if httptoken.IsCTL(c) {
 			return newError(http.StatusBadRequest, string(line[:colon]), "control character in value", ErrMalformed)
 		}
 	}

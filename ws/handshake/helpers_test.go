@@ -5,11 +5,17 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/bronco-ws/bronco/ws/handshake"
 )
 
 // errCase is what a test wants of an error: the status and header the *Error carries and the
 // sentinel errors.Is finds in it.
+type (
+	ext   = extension.Extension
+	param = extension.Param
+)
+
 type errCase struct {
 	Status int
 	Header string

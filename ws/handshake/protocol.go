@@ -1,6 +1,10 @@
 package handshake
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/bronco-ws/bronco/internal/httptoken"
+)
 
 // maxLinearDedup is the list length up to which duplicate subprotocols are found by
 // comparing pairs; longer lists use a map so a hostile header cannot cost quadratic time.
@@ -27,7 +31,7 @@ func ParseProtocols(values []string) ([]string, error) {
 			if elem == "" {
 				continue
 			}
-			if !isToken(elem) {
+			if !httptoken.IsToken(elem) {
 				return nil, newError(400, nameProtocol, "subprotocol is not a token", ErrBadProtocols)
 			}
 			protos = append(protos, elem)

@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"net/http"
 	"strings"
+
+	"github.com/bronco-ws/bronco/internal/httptoken"
+	"github.com/bronco-ws/bronco/ws/extension"
 )
 
 // Canonical header keys as http.CanonicalHeaderKey spells them (note "Websocket").
@@ -39,9 +42,9 @@ type Request struct {
 	// Origin is the Origin header, "" if absent. Deciding whether to accept it is the
 	// server's policy (RFC 6455 §4.2.2, §10.2), not this package's.
 	Origin     string
-	Key        string      // the Sec-WebSocket-Key value as sent
-	Protocols  []string    // Sec-WebSocket-Protocol offers, in order of preference
-	Extensions []Extension // Sec-WebSocket-Extensions offers, in order
+	Key        string                // the Sec-WebSocket-Key value as sent
+	Protocols  []string              // Sec-WebSocket-Protocol offers, in order of preference
+	Extensions []extension.Extension // Sec-WebSocket-Extensions offers, in order
 	// Header holds every header line under its canonical key except Host, which net/http
 	// also moves out of the map, so that ReadRequest and FromHTTP agree.
 	Header http.Header
@@ -109,7 +112,7 @@ func FromHTTP(r *http.Request) (*Request, error) {
 func (r *Request) parseRequestLine(line string) error {
 	method, rest, ok1 := strings.Cut(line, " ")
 	target, proto, ok2 := strings.Cut(rest, " ")
-	if !ok1 || !ok2 || !isToken(method) || target == "" {
+	if !ok1 || !ok2 || !httptoken.IsToken(method) || target == "" {
 		return newError(http.StatusBadRequest, "", "malformed request line", ErrMalformed)
 	}
 	for i := 0; i < len(target); i++ {
@@ -171,7 +174,7 @@ func (r *Request) validate(hosts int) error {
 	if r.Protocols, err = ParseProtocols(h[keyProtocol]); err != nil {
 		return err
 	}
-	if r.Extensions, err = ParseExtensions(h[keyExtensions]); err != nil {
+	if r.Extensions, err = parseExtensions(h[keyExtensions], http.StatusBadRequest); err != nil {
 		return err
 	}
 	return nil

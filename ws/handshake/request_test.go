@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/bronco-ws/bronco/ws/handshake"
 	"github.com/google/go-cmp/cmp"
 )
@@ -288,9 +289,9 @@ var requestTests = []requestTest{
 		name: "RFC 6455 §4.2.1 step 9: extension offers as Chrome sends them",
 		in:   example(nil, "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"),
 		want: exampleRequest(func(r *handshake.Request) {
-			r.Extensions = []handshake.Extension{{
+			r.Extensions = []extension.Extension{{
 				Name:   "permessage-deflate",
-				Params: []handshake.Param{{Name: "client_max_window_bits"}},
+				Params: []extension.Param{{Name: "client_max_window_bits"}},
 			}}
 			r.Header["Sec-Websocket-Extensions"] = []string{"permessage-deflate; client_max_window_bits"}
 		}),

@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+
+	"github.com/bronco-ws/bronco/internal/httptoken"
+	"github.com/bronco-ws/bronco/ws/extension"
 )
 
 // Response is what a server accepts of a [Request]: at most one subprotocol, the extensions it
@@ -14,7 +17,7 @@ type Response struct {
 	Protocol string
 	// Extensions are the accepted extensions with their response parameters, in the order
 	// they apply to outgoing data (RFC 6455 §9.1).
-	Extensions []Extension
+	Extensions []extension.Extension
 	// Header holds extra fields. Fields the handshake itself writes (Upgrade, Connection,
 	// Sec-WebSocket-*) and framing fields (Content-Length, Transfer-Encoding) are ignored.
 	Header http.Header
@@ -32,7 +35,7 @@ func (resp Response) Validate(req *Request) error {
 			return newError(0, nameExtensions, "extension "+strconv.Quote(ext.Name)+" not offered", ErrInvalidResponse)
 		}
 	}
-	if !validExtensions(resp.Extensions) {
+	if !extension.Valid(resp.Extensions) {
 		return newError(0, nameExtensions, "not expressible in RFC 6455 §9.1 grammar", ErrInvalidResponse)
 	}
 	if name, ok := checkExtraFields(resp.Header); !ok {
@@ -41,7 +44,7 @@ func (resp Response) Validate(req *Request) error {
 	return nil
 }
 
-func offered(exts []Extension, name string) bool {
+func offered(exts []extension.Extension, name string) bool {
 	for _, e := range exts {
 		if e.Name == name {
 			return true
@@ -61,7 +64,7 @@ func AppendResponse(dst []byte, req *Request, resp Response) []byte {
 	dst = append(dst, nameAccept+": "...)
 	dst = appendAcceptKey(dst, req.Key)
 	dst = append(dst, "\r\n"...)
-	if isToken(resp.Protocol) {
+	if httptoken.IsToken(resp.Protocol) {
 		dst = append(dst, nameProtocol+": "...)
 		dst = append(dst, resp.Protocol...)
 		dst = append(dst, "\r\n"...)
@@ -70,7 +73,7 @@ func AppendResponse(dst []byte, req *Request, resp Response) []byte {
 	if start := len(dst); len(resp.Extensions) > 0 {
 		dst = append(dst, nameExtensions+": "...)
 		before := len(dst)
-		dst = AppendExtensions(dst, resp.Extensions)
+		dst = extension.Append(dst, resp.Extensions)
 		if len(dst) == before {
 			dst = dst[:start] // nothing writable: no header rather than an empty one
 		} else {
@@ -126,11 +129,11 @@ var reservedFields = map[string]bool{
 
 // writableField reports whether name: value can be written as an extra field.
 func writableField(name string, values []string) bool {
-	if !isToken(name) || reservedFields[http.CanonicalHeaderKey(name)] {
+	if !httptoken.IsToken(name) || reservedFields[http.CanonicalHeaderKey(name)] {
 		return false
 	}
 	for _, v := range values {
-		if !isFieldValue(v) {
+		if !httptoken.IsFieldValue(v) {
 			return false
 		}
 	}

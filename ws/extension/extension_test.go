@@ -1,16 +1,17 @@
-package handshake_test
+package extension_test
 
 import (
+	"errors"
 	"testing"
 
-	"github.com/bronco-ws/bronco/ws/handshake"
+	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/google/go-cmp/cmp"
 )
 
-type ext = handshake.Extension
-type param = handshake.Param
+type ext = extension.Extension
+type param = extension.Param
 
-// extensionTests is shared with the fuzz seeds: every row is an input to ParseExtensions.
+// extensionTests: every row is an input to Parse.
 var extensionTests = []struct {
 	name    string
 	in      []string
@@ -92,25 +93,22 @@ var extensionTests = []struct {
 	{name: "RFC 6455 §9.1: one bad line fails the whole header", in: []string{"foo", "bar;"}, wantErr: true},
 }
 
-func TestParseExtensions(t *testing.T) {
+func TestParse(t *testing.T) {
 	for _, tt := range extensionTests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := handshake.ParseExtensions(tt.in)
-			var wantErr *errCase
-			if tt.wantErr {
-				wantErr = bad(400, "Sec-WebSocket-Extensions", "ErrBadExtensions")
-			}
-			if diff := cmp.Diff(wantErr, describe(err)); diff != "" {
-				t.Fatalf("ParseExtensions(%q) error mismatch (-want +got):\n%s", tt.in, diff)
+			got, err := extension.Parse(tt.in)
+			var se *extension.SyntaxError
+			if gotErr := errors.As(err, &se) && se.Reason != ""; gotErr != tt.wantErr || (err != nil) != tt.wantErr {
+				t.Fatalf("Parse(%q) error %v; want a *SyntaxError: %v", tt.in, err, tt.wantErr)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseExtensions(%q) mismatch (-want +got):\n%s", tt.in, diff)
+				t.Errorf("Parse(%q) mismatch (-want +got):\n%s", tt.in, diff)
 			}
 		})
 	}
 }
 
-func TestAppendExtensions(t *testing.T) {
+func TestAppend(t *testing.T) {
 	tests := []struct {
 		name string
 		in   []ext
@@ -134,67 +132,28 @@ func TestAppendExtensions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := string(handshake.AppendExtensions([]byte(nil), tt.in))
+			got := string(extension.Append([]byte(nil), tt.in))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("AppendExtensions mismatch (-want +got):\n%s", diff)
+				t.Errorf("Append mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
 // TestExtensionsRoundTrip re-serializes every accepted row and parses it back.
-func TestExtensionsRoundTrip(t *testing.T) {
+func TestRoundTrip(t *testing.T) {
 	for _, tt := range extensionTests {
 		if tt.wantErr || tt.want == nil {
 			continue
 		}
 		t.Run(tt.name, func(t *testing.T) {
-			out := string(handshake.AppendExtensions(nil, tt.want))
-			got, err := handshake.ParseExtensions([]string{out})
+			out := string(extension.Append(nil, tt.want))
+			got, err := extension.Parse([]string{out})
 			if err != nil {
-				t.Fatalf("ParseExtensions(%q): %v", out, err)
+				t.Fatalf("Parse(%q): %v", out, err)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("round trip through %q (-want +got):\n%s", out, diff)
-			}
-		})
-	}
-}
-
-func TestParseProtocols(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      []string
-		want    []string
-		wantErr bool
-	}{
-		{name: "no header", in: nil, want: nil},
-		{name: "RFC 6455 §1.2 example", in: []string{"chat, superchat"}, want: []string{"chat", "superchat"}},
-		{name: "RFC 6455 §11.3.4: repeated lines in order", in: []string{"a", " b ,\tc"}, want: []string{"a", "b", "c"}},
-		{name: "RFC 9110 §5.6.1: empty elements ignored", in: []string{",a,,b,"}, want: []string{"a", "b"}},
-		{name: "RFC 6455 §4.1 step 10: names are case-sensitive, so a and A differ", in: []string{"a, A"}, want: []string{"a", "A"}},
-		{name: "RFC 6455 §4.1 step 10: 1#token, empty value", in: []string{""}, wantErr: true},
-		{name: "RFC 6455 §4.1 step 10: 1#token, only commas", in: []string{", ,"}, wantErr: true},
-		{name: "RFC 6455 §4.1 step 10: separator character", in: []string{"a;b"}, wantErr: true},
-		{name: "RFC 6455 §4.1 step 10: space inside element", in: []string{"a b"}, wantErr: true},
-		{name: "RFC 6455 §4.1 step 10: non-ASCII", in: []string{"ch\xc3\xa4t"}, wantErr: true},
-		{name: "RFC 6455 §4.1 step 10: MUST all be unique", in: []string{"a, b", "a"}, wantErr: true},
-		{name: "RFC 6455 §4.1 step 10: unique check on a long list", in: []string{"p0,p1,p2,p3,p4,p5,p6,p7,p8,p9,p10,p11,p12,p13,p14,p15,p16,p17,p3"}, wantErr: true},
-		{name: "long list without repeats", in: []string{"p0,p1,p2,p3,p4,p5,p6,p7,p8,p9,p10,p11,p12,p13,p14,p15,p16,p17"},
-			want: []string{"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p11", "p12", "p13", "p14", "p15", "p16", "p17"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := handshake.ParseProtocols(tt.in)
-			var wantErr *errCase
-			if tt.wantErr {
-				wantErr = bad(400, "Sec-WebSocket-Protocol", "ErrBadProtocols")
-			}
-			if diff := cmp.Diff(wantErr, describe(err)); diff != "" {
-				t.Fatalf("ParseProtocols(%q) error mismatch (-want +got):\n%s", tt.in, diff)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseProtocols(%q) mismatch (-want +got):\n%s", tt.in, diff)
 			}
 		})
 	}
