@@ -7,8 +7,8 @@ import (
 	"net"
 	"strings"
 
-	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/bronco-ws/bronco/ws/deflate"
+	"github.com/bronco-ws/bronco/ws/extension"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/bronco-ws/bronco/ws/handshake"
 )
