@@ -247,7 +247,7 @@ func TestTerminateCrash(t *testing.T) {
 // a silent hang.
 func TestInvalidReply(t *testing.T) {
 	each(t, func(t *testing.T, st setup) {
-		for _, f := range []Frame{CloseWith(999, "x"), CloseWith(frame.CloseAbnormal, ""), CloseWith(frame.CloseTLSHandshake, ""), Ping(make([]byte, 126)), {Op: 0x3}} {
+		for _, f := range []Frame{CloseFrame(999, "x"), CloseFrame(frame.CloseAbnormal, ""), CloseFrame(frame.CloseTLSHandshake, ""), Ping(make([]byte, 126)), {Op: 0x3}} {
 			t.Run(frameName(f), func(t *testing.T) {
 				h := newHandler()
 				h.handle = func(*Conn, Frame) Result { return Reply(f) }

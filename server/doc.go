@@ -2,6 +2,19 @@
 // the ws engine: an InitFunc for the upgrade request, then one goroutine per connection (or an
 // event loop, Options.EventLoops) that calls the handler's callbacks one after another.
 //
+// The call a user needs first is [New], with an [InitFunc] that accepts the upgrade; the
+// [Server] it returns is an http.Handler, and serves a bare listener too:
+//
+//	srv := server.New(func(u *server.Upgrade) (server.Handler, error) {
+//		return &echo{}, nil // echo implements Handler: WebsocketHandle, WebsocketInfo
+//	}, server.Options{})
+//	http.Handle("/ws", srv) // or: go srv.Serve(listener)
+//	defer srv.Shutdown(ctx)
+//
+// Protocol errors reach Terminate as [ReasonError], whose error wraps one kind of package
+// frame's vocabulary (frame.ErrBadFrame, ErrBadEncoding, ErrBadSize), as Cowboy's
+// {error, badframe | badencoding | badsize}.
+//
 // # Cowboy to Go
 //
 //	Cowboy                                          bronco
@@ -25,7 +38,7 @@
 //	{reply, Frames, State, hibernate}               Reply(f, more...).Hibernate()
 //	{stop, State}                                   Stop()
 //	{text | binary | ping | pong, Data}             Text(d), Binary(d), Ping(d), Pong(d)
-//	close | {close, Code, Reason}                   Close(), CloseWith(code, reason)
+//	close | {close, Code, Reason}                   CloseFrame(frame.CloseNoStatus, ""), CloseFrame(code, reason)
 //	self() ! Info                                   c.Self().Send(info)
 //	erlang:start_timer(1000, self(), Msg)           c.Self().SendAfter(time.Second, msg)
 //	{active, false} / {active, true}                c.SetActive(false) / c.SetActive(true)
@@ -53,8 +66,9 @@
 //	timeout                                         ReasonTimeout{}
 //	{crash, error | throw, Reason}                  ReasonCrash{Value: the panic value, Stack}
 //	{crash, exit, Reason}                           ReasonCrash{Value: ErrGoexit, Stack}
-//	{error, badencoding}                            ReasonError{Err} with errors.Is(Err, ErrBadEncoding)
-//	{error, badframe}                               ReasonError{Err} with errors.Is(Err, ErrBadFrame)
+//	{error, badencoding}                            ReasonError{Err} with errors.Is(Err, frame.ErrBadEncoding)
+//	{error, badframe}                               ReasonError{Err} with errors.Is(Err, frame.ErrBadFrame)
+//	{error, badsize}                                ReasonError{Err} with errors.Is(Err, frame.ErrBadSize)
 //	{error, closed}                                 ReasonError{Err} with errors.Is(Err, ErrClosed)
 //	{error, Reason}                                 ReasonError{Err: the socket error}
 //	(none: the server shut down)                    ReasonShutdown{}

@@ -62,12 +62,10 @@ func Ping(data []byte) Frame { return Frame{Op: frame.OpPing, Data: data} }
 // Pong returns a pong frame; data must be at most 125 bytes.
 func Pong(data []byte) Frame { return Frame{Op: frame.OpPong, Data: data} }
 
-// Close returns a close frame without a code (Cowboy's close).
-func Close() Frame { return Frame{Op: frame.OpClose, Code: frame.CloseNoStatus} }
-
-// CloseWith returns a close frame with a code and a reason (Cowboy's {close, Code, Reason});
-// the reason may be empty and is cut to 123 bytes.
-func CloseWith(code frame.CloseCode, reason string) Frame {
+// CloseFrame returns a close frame with a code and a reason (Cowboy's {close, Code, Reason}),
+// or without either when code is frame.CloseNoStatus (Cowboy's close). The reason may be
+// empty and is cut to 123 bytes. Sending it starts the close handshake.
+func CloseFrame(code frame.CloseCode, reason string) Frame {
 	return Frame{Op: frame.OpClose, Code: code, Data: []byte(reason)}
 }
 

@@ -41,10 +41,9 @@ type ReasonCrash struct {
 // ReasonError: the connection failed. When the client broke the protocol, Err is the error
 // the engine found and errors.Is matches its kind: frame.ErrBadFrame (Cowboy's badframe),
 // frame.ErrBadEncoding (badencoding: text that is not UTF-8, a payload that does not
-// inflate), frame.ErrBadSize (badsize: over a size limit) or frame.ErrExtension;
-// frame.CloseCodeOf(Err) is the code the connection was closed with. ErrClosed means the
-// socket closed without a close frame (Cowboy's closed); any other value is the socket
-// error itself.
+// inflate) or frame.ErrBadSize (badsize: over a size limit), and frame.CloseCodeOf(Err) is
+// the code the connection was closed with. ErrClosed means the socket closed without a close
+// frame (Cowboy's closed); any other value is the socket error itself.
 type ReasonError struct {
 	Err error
 }

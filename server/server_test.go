@@ -65,7 +65,7 @@ func TestTerminateReasons(t *testing.T) {
 			},
 			{
 				name:     "close frame in reply: its code, ReasonStop",
-				handle:   func(*Conn, Frame) Result { return Reply(CloseWith(4000, "bye")) },
+				handle:   func(*Conn, Frame) Result { return Reply(CloseFrame(4000, "bye")) },
 				wantCode: 4000,
 				want:     ReasonStop{},
 			},
@@ -107,7 +107,7 @@ func TestCloseMidReplyList(t *testing.T) {
 	each(t, func(t *testing.T, st setup) {
 		h := newHandler()
 		h.handle = func(*Conn, Frame) Result {
-			return Reply(Text([]byte("one")), Text([]byte("two")), CloseWith(frame.CloseGoingAway, ""), Text([]byte("never")))
+			return Reply(Text([]byte("one")), Text([]byte("two")), CloseFrame(frame.CloseGoingAway, ""), Text([]byte("never")))
 		}
 		c := dial(t, startHandler(t, st, h, Options{}))
 		c.WriteMessage(frame.OpText, []byte("go"))

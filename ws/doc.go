@@ -1,9 +1,21 @@
-// Package ws implements the WebSocket connection engine of RFC 6455: a sans-IO state machine
-// that turns received bytes into events and outgoing messages into frame bytes, and a thin
-// driver that runs it over a net.Conn.
+// Package ws is the WebSocket connection engine of RFC 6455: a sans-IO state machine that
+// turns received bytes into events and outgoing messages into frame bytes. It holds no socket
+// and imports no network package; package server and package client are its drivers.
 //
-// [Engine] holds no socket. A driver reads whatever the socket has into a buffer, calls
-// [Engine.Parse] until it needs more bytes, acts on each [Event], and writes the bytes that
-// the Append methods produced. The same engine serves a goroutine per connection ([Conn],
-// package server) and could serve an event loop with no goroutine per idle connection.
+// A driver reads whatever its socket has, then parses until the engine needs more bytes:
+//
+//	e := ws.NewEngine(ws.Config{}) // server role, default limits, UTF-8 checked
+//	for {
+//		ev, n, err := e.Parse(buf)
+//		buf = buf[n:]
+//		out = e.AppendReplies(out) // pongs, the close echo, the close that fails
+//		if err != nil || ev.Kind == ws.EventNone {
+//			break // err: write out, then close; frame.CloseCodeOf(err) was sent
+//		}
+//		// act on ev; send with e.AppendMessage(out, frame.OpText, data, true)
+//	}
+//
+// Errors found in the peer's bytes are protocol errors of package frame's vocabulary: match
+// their kind with errors.Is (frame.ErrBadFrame, frame.ErrBadSize, ...) and read their close
+// code with frame.CloseCodeOf.
 package ws

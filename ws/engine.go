@@ -71,13 +71,6 @@ func (e *Engine) SetLimits(maxFrame, maxMessage int64) {
 	e.maxMessage = limit(maxMessage, DefaultMaxMessageSize)
 }
 
-// SetUTF8Validation turns the check of text messages on or off for the messages that start
-// from now on.
-func (e *Engine) SetUTF8Validation(on bool) { e.skipUTF8 = !on }
-
-// CloseSent reports whether a close frame has been encoded by AppendClose.
-func (e *Engine) CloseSent() bool { return e.closeSent }
-
 // CloseReceived reports whether the peer's close frame has been parsed.
 func (e *Engine) CloseReceived() bool { return e.closeRecv }
 

@@ -8,7 +8,8 @@ import (
 )
 
 // ExampleEngine drives the engine by hand, the way a driver does: bytes in, events out,
-// replies as bytes.
+// replies as bytes. The pong is the engine's own: a driver only writes what AppendReplies
+// hands it.
 func ExampleEngine() {
 	e := ws.NewEngine(ws.Config{}) // server role
 	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
@@ -24,10 +25,10 @@ func ExampleEngine() {
 			return
 		}
 		in = in[n:]
+		out = e.AppendReplies(out)
 		switch ev.Kind {
 		case ws.EventPing:
 			fmt.Printf("ping %q\n", ev.Data)
-			out, _ = e.AppendPong(out, ev.Data)
 		case ws.EventMessage:
 			fmt.Printf("%v message %q\n", ev.Opcode, ev.Data)
 			out = e.AppendMessage(out, ev.Opcode, ev.Data, false)

@@ -11,6 +11,7 @@ import (
 	"log"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/bronco-ws/bronco/server"
 	"github.com/bronco-ws/bronco/ws/frame"
@@ -34,9 +35,20 @@ func (r *room) broadcast(text string) {
 	}
 }
 
+// A member may send a burst of burstLines lines, then one line per refill: more is a flood,
+// which the room refuses by closing with a policy violation (1008).
+const (
+	burstLines = 20
+	refill     = 200 * time.Millisecond
+)
+
+var errFlood = frame.NewError(frame.ErrPolicy, "chat: too many lines, too fast")
+
 // member is one connection's handler and state.
 type member struct {
-	room *room
+	room   *room
+	tokens int       // lines the member may still send at once
+	filled time.Time // when tokens was last topped up
 }
 
 func (m *member) WebsocketInit(c *server.Conn) server.Result {
@@ -47,10 +59,30 @@ func (m *member) WebsocketInit(c *server.Conn) server.Result {
 }
 
 func (m *member) WebsocketHandle(_ *server.Conn, f server.Frame) server.Result {
-	if f.Op == frame.OpText {
-		m.room.broadcast(string(f.Data)) // copied: f.Data is only valid during the call
+	if f.Op != frame.OpText {
+		return server.OK()
 	}
+	if !m.take(time.Now()) {
+		return server.Reply(server.CloseFrame(frame.CloseCodeOf(errFlood), errFlood.Error()))
+	}
+	m.room.broadcast(string(f.Data)) // copied: f.Data is only valid during the call
 	return server.OK()
+}
+
+// take spends one line of the member's budget, topping it up for the time gone by.
+func (m *member) take(now time.Time) bool {
+	if m.filled.IsZero() {
+		m.tokens, m.filled = burstLines, now
+	}
+	if earned := int(now.Sub(m.filled) / refill); earned > 0 {
+		m.tokens = min(burstLines, m.tokens+earned)
+		m.filled = m.filled.Add(time.Duration(earned) * refill)
+	}
+	if m.tokens == 0 {
+		return false
+	}
+	m.tokens--
+	return true
 }
 
 func (m *member) WebsocketInfo(_ *server.Conn, info any) server.Result {

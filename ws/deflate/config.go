@@ -1,6 +1,17 @@
-// Package deflate implements the permessage-deflate WebSocket extension of
-// RFC 7692: negotiation of its parameters and a sans-IO codec that compresses
-// and inflates whole messages under any window size from 8 to 15 bits.
+// Package deflate is the permessage-deflate extension of RFC 7692: negotiation of its
+// parameters and a sans-IO codec that compresses and inflates whole messages under any
+// window size from 8 to 15 bits.
+//
+// A server accepts the client's offer, answers it, and gives the engine the codec:
+//
+//	p, resp, ok := deflate.Accept(req.Extensions, deflate.Config{})
+//	if ok {
+//		cfg.Codec = deflate.NewCodec(p, deflate.Config{}, frame.RoleServer) // cfg is a ws.Config
+//		// and send resp in the 101 response's Sec-WebSocket-Extensions
+//	}
+//
+// A client sends [Offer] and checks the answer with [CheckResponse]. Errors are of package
+// frame's kinds: [ErrCorrupt] is bad encoding (1007), [ErrInflatedTooBig] bad size (1009).
 package deflate
 
 import "fmt"

@@ -1,6 +1,10 @@
 // Package extension parses and writes the Sec-WebSocket-Extensions header of RFC 6455 §9.1:
 // the grammar that the opening handshake (package handshake) and the extensions themselves
 // (package deflate) share, with no HTTP machinery.
+//
+//	exts, err := extension.Parse(r.Header.Values("Sec-WebSocket-Extensions"))
+//	// exts[0].Name == "permessage-deflate", exts[0].Params: its parameters, in order
+//	line := extension.Append(nil, exts) // the same list, written back
 package extension
 
 import "github.com/bronco-ws/bronco/internal/httptoken"

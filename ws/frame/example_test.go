@@ -1,7 +1,9 @@
 package frame_test
 
 import (
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/bronco-ws/bronco/ws/frame"
 )
@@ -25,4 +27,19 @@ func ExampleParseHeader() {
 	// need more bytes
 	// text 5 <nil>
 	// Hello
+}
+
+// Every protocol error wraps one kind; the kind decides the close code. An error from
+// another package (here the engine's message limit, built the same way) reads the same.
+func ExampleCloseCodeOf() {
+	tooBig := frame.NewError(frame.ErrBadSize, "ws: message larger than the configured limit")
+	wrapped := fmt.Errorf("conn 7: %w", tooBig)
+	for _, err := range []error{frame.ErrUnmasked, frame.ErrCloseReasonEncoding, wrapped, io.EOF} {
+		fmt.Println(frame.CloseCodeOf(err), errors.Is(err, frame.ErrBadSize))
+	}
+	// Output:
+	// 1002 (protocol error) false
+	// 1007 (invalid payload data) false
+	// 1009 (message too big) true
+	// 1011 (internal error) false
 }

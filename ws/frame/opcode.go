@@ -1,5 +1,14 @@
-// Package frame implements the RFC 6455 §5 frame codec: header parsing and encoding,
-// masking, and the checks that decide whether a frame may appear where it does.
+// Package frame is the RFC 6455 §5 frame codec, and the one vocabulary of protocol errors for
+// all of bronco: header parsing and encoding, masking, the checks that decide whether a frame
+// may appear where it does, close codes, and the five kinds every protocol error wraps.
+//
+// The call a user needs first reads a header from the front of a buffer:
+//
+//	h, n, err := frame.ParseHeader(b) // n == 0: b holds part of a header
+//	err = h.Check(frame.RoleServer, 0) // RFC 6455 §5.1–5.5 rules for one header
+//
+// Every protocol error any bronco package returns is an *Error wrapping one [Kind]:
+// errors.Is(err, frame.ErrBadSize) tells the kind, and [CloseCodeOf] gives the close code.
 package frame
 
 import "strconv"

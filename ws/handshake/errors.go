@@ -61,14 +61,14 @@ var (
 	ErrInvalidResponse = errors.New("handshake: invalid response")
 )
 
-// Error is a failed handshake. It names the header at fault and the HTTP status that goes
+// Error is a failed handshake. It names the header field at fault and the HTTP status that goes
 // with the failure, and unwraps to one of the package's sentinel errors.
 type Error struct {
 	// Status is the HTTP status a server should answer with; in errors from [ReadResponse]
 	// it is the status the server sent instead; 0 when there is none.
 	Status int
-	// Header is the name of the header at fault, "" if the fault is not in one header.
-	Header string
+	// Field is the name of the header field at fault, "" if the fault is not in one field.
+	Field string
 	// Reason says what is wrong, in a few words suitable for a response body.
 	Reason string
 	// Err is the sentinel for this kind of failure, such as [ErrBadKey].
@@ -79,8 +79,8 @@ type Error struct {
 func (e *Error) Error() string {
 	b := append([]byte("handshake: "), strconv.Itoa(e.Status)...)
 	b = append(b, ' ')
-	if e.Header != "" {
-		b = append(b, e.Header...)
+	if e.Field != "" {
+		b = append(b, e.Field...)
 		b = append(b, ": "...)
 	}
 	b = append(b, e.Reason...)
@@ -90,6 +90,6 @@ func (e *Error) Error() string {
 // Unwrap returns the sentinel, so errors.Is(err, ErrBadKey) matches.
 func (e *Error) Unwrap() error { return e.Err }
 
-func newError(status int, header, reason string, kind error) *Error {
-	return &Error{Status: status, Header: header, Reason: reason, Err: kind}
+func newError(status int, field, reason string, kind error) *Error {
+	return &Error{Status: status, Field: field, Reason: reason, Err: kind}
 }

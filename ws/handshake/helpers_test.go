@@ -58,7 +58,7 @@ func describe(err error) *errCase {
 	if !errors.As(err, &he) {
 		return &errCase{Kind: "untyped: " + err.Error()}
 	}
-	c := &errCase{Status: he.Status, Header: he.Header}
+	c := &errCase{Status: he.Status, Header: he.Field}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {
 			if c.Kind != "" {

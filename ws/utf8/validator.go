@@ -1,4 +1,11 @@
-// Package utf8 implements a streaming, fail-fast UTF-8 validator for WebSocket text messages.
+// Package utf8 is a streaming, fail-fast UTF-8 validator for WebSocket text messages, with
+// the same verdict as unicode/utf8.Valid and a result as soon as a byte makes the text
+// invalid, however the message is split:
+//
+//	var v utf8.Validator
+//	if _, ok := v.Feed(piece); !ok { /* fail the connection with 1007 */ }
+//	// at the end of the message:
+//	if !v.Complete() { /* 1007: the message ends inside a character */ }
 package utf8
 
 // Validator checks a text message that arrives in pieces split anywhere: frames of a

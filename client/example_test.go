@@ -1,0 +1,45 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/bronco-ws/bronco/client"
+	"github.com/bronco-ws/bronco/server"
+	"github.com/bronco-ws/bronco/ws"
+	"github.com/bronco-ws/bronco/ws/frame"
+)
+
+// echo is a server handler that sends back what it gets.
+type echo struct{}
+
+func (echo) WebsocketHandle(_ *server.Conn, f server.Frame) server.Result {
+	if f.Op == frame.OpText || f.Op == frame.OpBinary {
+		return server.Reply(server.Frame{Op: f.Op, Data: f.Data})
+	}
+	return server.OK()
+}
+
+func (echo) WebsocketInfo(*server.Conn, any) server.Result { return server.OK() }
+
+func ExampleDial() {
+	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return echo{}, nil }, server.Options{})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(l)
+	defer srv.Shutdown(context.Background())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := client.Dial(ctx, "ws://"+l.Addr().String()+"/", ws.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close(frame.CloseNormal, "")
+	c.WriteMessage(frame.OpText, []byte("hello"))
+	op, data, err := c.ReadMessage()
+	fmt.Println(op, string(data), err)
+	// Output: text hello <nil>
+}
