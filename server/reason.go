@@ -70,10 +70,38 @@ func (r ReasonRemote) String() string {
 	}
 	return fmt.Sprintf("{remote, %d, %q}", r.Code, r.Payload)
 }
-func (ReasonStop) String() string     { return "stop" }
-func (ReasonTimeout) String() string  { return "timeout" }
-func (r ReasonCrash) String() string  { return fmt.Sprintf("{crash, %v}", r.Value) }
-func (r ReasonError) String() string  { return fmt.Sprintf("{error, %v}", r.Err) }
+func (ReasonStop) String() string    { return "stop" }
+func (ReasonTimeout) String() string { return "timeout" }
+func (r ReasonCrash) String() string { return fmt.Sprintf("{crash, %v}", r.Value) }
+func (r ReasonError) String() string {
+	if atom := cowboyAtom(r.Err); atom != "" {
+		return fmt.Sprintf("{error, %s}: %v", atom, r.Err)
+	}
+	return fmt.Sprintf("{error, %v}", r.Err)
+}
+
+// cowboyAtom names the kind of a protocol error the way Cowboy's terminate reason does
+// ({error, badframe} and kin): one kind, one name, as websocket_send_close in
+// cowboy_websocket.erl maps one reason to one close code.
+func cowboyAtom(err error) string {
+	var k *frame.Kind
+	if !errors.As(err, &k) {
+		return ""
+	}
+	switch k {
+	case frame.ErrBadFrame:
+		return "badframe"
+	case frame.ErrBadEncoding:
+		return "badencoding"
+	case frame.ErrBadSize:
+		return "badsize"
+	case frame.ErrPolicy:
+		return "policy"
+	case frame.ErrExtension:
+		return "extension"
+	}
+	return ""
+}
 func (ReasonShutdown) String() string { return "shutdown" }
 
 // Unwrap lets errors.Is see through a ReasonError to its error.
