@@ -101,9 +101,9 @@ func TestConnProtocolError(t *testing.T) {
 	go func() { _, _, err := server.ReadMessage(); errc <- err }()
 	buf := make([]byte, 16)
 	n, _ := a.Read(buf)
-	code, _, err := ws.ParseClosePayload(buf[2:n])
-	if err != nil || code != frame.CloseProtocolError {
-		t.Errorf("close frame % x: code %v, %v; want 1002", buf[:n], code, err)
+	ev, _, err := ws.NewEngine(ws.Config{Role: frame.RoleClient}).Parse(buf[:n])
+	if err != nil || ev.Kind != ws.EventClose || ev.Code != frame.CloseProtocolError {
+		t.Errorf("close frame % x: %+v, %v; want a close with 1002", buf[:n], ev, err)
 	}
 	if err := <-errc; !errors.Is(err, frame.ErrUnmasked) {
 		t.Errorf("ReadMessage error %v; want ErrUnmasked", err)

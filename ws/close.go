@@ -7,10 +7,10 @@ import (
 	"github.com/bronco-ws/bronco/ws/utf8"
 )
 
-// ParseClosePayload splits a close frame's payload into its code and reason and checks them
+// parseClosePayload splits a close frame's payload into its code and reason and checks them
 // (RFC 6455 §5.5.1, §7.4): an empty payload stands for frame.CloseNoStatus; a single byte is a
 // protocol error; the code must be one that may be sent; the reason must be UTF-8 (1007).
-func ParseClosePayload(p []byte) (frame.CloseCode, []byte, error) {
+func parseClosePayload(p []byte) (frame.CloseCode, []byte, error) {
 	switch len(p) {
 	case 0:
 		return frame.CloseNoStatus, nil, nil
@@ -28,9 +28,9 @@ func ParseClosePayload(p []byte) (frame.CloseCode, []byte, error) {
 	return code, reason, nil
 }
 
-// AppendClosePayload appends a close frame payload for code and reason to dst. CloseNoStatus
+// appendClosePayload appends a close frame payload for code and reason to dst. CloseNoStatus
 // gives an empty payload. The reason is cut to fit in 123 bytes, on a character boundary.
-func AppendClosePayload(dst []byte, code frame.CloseCode, reason string) []byte {
+func appendClosePayload(dst []byte, code frame.CloseCode, reason string) []byte {
 	if code == frame.CloseNoStatus {
 		return dst
 	}

@@ -85,7 +85,7 @@ func (e *Engine) AppendClose(dst []byte, code frame.CloseCode, reason string) ([
 		return dst, ErrUnsendableCode
 	}
 	var buf [frame.MaxControlPayload]byte
-	p := AppendClosePayload(buf[:0], code, reason)
+	p := appendClosePayload(buf[:0], code, reason)
 	e.closeSent = true
 	return e.AppendFrame(dst, frame.Header{Fin: true, Opcode: frame.OpClose}, p), nil
 }

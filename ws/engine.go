@@ -359,7 +359,7 @@ func (e *Engine) control(h frame.Header, p []byte) (Event, error) {
 	// The peer has sent its close even when the frame is malformed: it will send nothing
 	// more, so the connection must not wait for another close frame.
 	e.closeRecv = true
-	code, reason, err := ParseClosePayload(p)
+	code, reason, err := parseClosePayload(p)
 	if err != nil {
 		return Event{}, err
 	}
