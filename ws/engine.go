@@ -98,7 +98,8 @@ func (e *Engine) Release() {
 // b[n:], appends more bytes, and calls again. Parse unmasks b in place.
 //
 // The engine answers the peer itself, by queueing control frames that [Engine.AppendReplies]
-// hands out: a pong for each ping (RFC 6455 §5.5.2), the echo of the peer's close code
+// hands out: a pong for each ping (RFC 6455 §5.5.2; only for the latest of pings parsed
+// between two AppendReplies calls, as §5.5.3 allows, so the queue stays bounded), the echo of the peer's close code
 // (§5.5.1), and, when Parse returns an error, the close frame that fails the connection with
 // frame.CloseCodeOf(err) (§7.1.7). Once our close frame is sent, nothing more is queued. An
 // error is sticky: Parse returns it again on every later call. After the peer's close frame,
@@ -115,7 +116,10 @@ func (e *Engine) Parse(b []byte) (ev Event, n int, err error) {
 	switch ev.Kind {
 	case EventPing:
 		if !e.closeSent {
-			e.replies, _ = e.AppendPong(e.replies, ev.Data)
+			// Until our close is queued, replies holds at most one pong. A ping whose
+			// predecessor's pong was not handed out yet replaces it (RFC 6455 §5.5.3 allows
+			// answering only the latest), so a driver that drains late queues no more.
+			e.replies, _ = e.AppendPong(e.replies[:0], ev.Data)
 		}
 	case EventClose:
 		if !e.closeSent {

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/bronco-ws/bronco/ws/frame"
@@ -39,8 +40,10 @@ func TestEngineReplies(t *testing.T) {
 	}{
 		{"§5.5.2 a ping is answered with a pong of the same data", cf(true, frame.OpPing, "hi"),
 			false, []sentFrame{{frame.OpPong, "hi"}}},
-		{"§5.5.2 two pings, two pongs, in order", cat(cf(true, frame.OpPing, "1"), cf(true, frame.OpPing, "2")),
-			false, []sentFrame{{frame.OpPong, "1"}, {frame.OpPong, "2"}}},
+		{"§5.5.3 pings not yet answered: a pong for the latest only", cat(cf(true, frame.OpPing, "1"), cf(true, frame.OpPing, "2")),
+			false, []sentFrame{{frame.OpPong, "2"}}},
+		{"§5.5.3 then §5.5.1: the latest pong, then the close echo", cat(cf(true, frame.OpPing, "1"), cf(true, frame.OpPing, "2"), cf(true, frame.OpClose, "\x03\xe8")),
+			false, []sentFrame{{frame.OpPong, "2"}, {frame.OpClose, "\x03\xe8"}}},
 		{"§5.5.1 a close is echoed with its code", cf(true, frame.OpClose, "\x0f\xa0bye"),
 			false, []sentFrame{{frame.OpClose, "\x0f\xa0"}}},
 		{"§5.5.1 a close without a code is answered without one", cf(true, frame.OpClose, ""),
@@ -83,5 +86,20 @@ func TestEngineReplies(t *testing.T) {
 				t.Errorf("AppendReplies gave % x a second time", again)
 			}
 		})
+	}
+}
+
+// TestEngineRepliesBounded: a ping flood parsed by a driver that never drains queues one
+// pong, not one per ping.
+func TestEngineRepliesBounded(t *testing.T) {
+	e := NewEngine(Config{})
+	ping := cf(true, frame.OpPing, string(make([]byte, 125)))
+	for range 10000 {
+		if _, _, err := e.Parse(bytes.Clone(ping)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := decodeFrames(t, e.AppendReplies(nil)); len(got) != 1 || got[0].Opcode != frame.OpPong {
+		t.Errorf("after 10000 pings, queued %d frames; want one pong", len(got))
 	}
 }
