@@ -64,27 +64,21 @@ func (c *Conn) ReadMessage() (frame.Opcode, []byte, error) {
 	for {
 	parse:
 		for c.r < c.w {
-			ev, n, err := c.eng.Parse(c.rbuf[c.r:c.w])
-			c.r += n
+			ev, err := c.parse()
 			if err != nil {
-				c.writeReplies()
 				c.nc.Close()
 				return 0, nil, err
 			}
 			switch ev.Kind {
 			case ws.EventMessage:
 				return ev.Opcode, ev.Data, nil
-			case ws.EventPing:
-				c.writeReplies()
 			case ws.EventNone:
 				break parse // the rest of a frame is still to come
 			case ws.EventClose:
-				closeErr := &CloseError{Code: ev.Code, Reason: string(ev.Data)}
-				c.writeReplies()
 				if c.role == frame.RoleServer {
 					c.nc.Close() // RFC 6455 §7.1.1: the server closes TCP first
 				}
-				return 0, nil, closeErr
+				return 0, nil, &CloseError{Code: ev.Code, Reason: string(ev.Data)}
 			}
 		}
 		if c.r == c.w {
@@ -133,15 +127,26 @@ func (c *Conn) Close(code frame.CloseCode, reason string) error {
 	return errors.Join(cerr, err, c.nc.Close())
 }
 
-// writeReplies sends the control frames the engine queued in answer to the peer.
-func (c *Conn) writeReplies() {
-	c.write(c.eng.AppendReplies)
+// parse runs the engine over the buffered bytes and sends the replies it queued (a pong, the
+// close echo, the failing close). It holds the write lock: writers use the same engine (its
+// masking keys, its compressor, whether our close was sent).
+func (c *Conn) parse() (ws.Event, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	ev, n, err := c.eng.Parse(c.rbuf[c.r:c.w])
+	c.r += n
+	c.sendLocked(c.eng.AppendReplies)
+	return ev, err
 }
 
 // write encodes under the write lock and sends the bytes with one write.
 func (c *Conn) write(encode func([]byte) []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.sendLocked(encode)
+}
+
+func (c *Conn) sendLocked(encode func([]byte) []byte) error {
 	c.wbuf = encode(c.wbuf[:0])
 	if len(c.wbuf) == 0 {
 		return nil
