@@ -3,8 +3,9 @@ package frame
 import "errors"
 
 // Kind is one class of protocol error, with the close code a connection failed by it sends
-// (RFC 6455 §7.4.1). Every protocol error a bronco package returns wraps exactly one Kind:
-// match it with errors.Is against the five values below and read its code with
+// (RFC 6455 §7.4.1). Every protocol error that fails an open connection wraps one Kind,
+// whichever bronco package finds it; handshake errors carry an HTTP status instead. Match it
+// with errors.Is against the five values below and read its code with
 // [CloseCodeOf]. The kinds are Cowboy's terminate reasons badframe, badencoding and badsize,
 // plus policy and extension failures.
 type Kind struct {

@@ -7,7 +7,8 @@
 //	h, n, err := frame.ParseHeader(b) // n == 0: b holds part of a header
 //	err = h.Check(frame.RoleServer, 0) // RFC 6455 §5.1–5.5 rules for one header
 //
-// Every protocol error any bronco package returns is an *Error wrapping one [Kind]:
+// Every protocol error that fails an open connection, whichever package finds it (this one, the
+// engine, permessage-deflate), is an *Error wrapping one [Kind]:
 // errors.Is(err, frame.ErrBadSize) tells the kind, and [CloseCodeOf] gives the close code.
 package frame
 
