@@ -15,16 +15,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestBroadcast: a line sent by one member reaches every member, through infos.
-func TestBroadcast(t *testing.T) {
+// openRoom serves a room on net/http for the test's life and returns a function that joins
+// it: it dials, and reads the greeting.
+func openRoom(t *testing.T) func() *client.Conn {
+	t.Helper()
 	r := &room{members: map[*member]server.Pid{}}
 	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return &member{room: r}, nil }, server.Options{})
 	ts := httptest.NewServer(srv)
-	defer ts.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var cs []*client.Conn
-	for range 3 {
+	t.Cleanup(func() { srv.Shutdown(ctx); ts.Close(); cancel() })
+	return func() *client.Conn {
+		t.Helper()
 		c, _, err := client.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1), ws.Config{})
 		if err != nil {
 			t.Fatal(err)
@@ -33,7 +34,16 @@ func TestBroadcast(t *testing.T) {
 		if _, m, err := c.ReadMessage(); err != nil || string(m) != "welcome" {
 			t.Fatalf("greeting %q, %v", m, err)
 		}
-		cs = append(cs, c)
+		return c
+	}
+}
+
+// TestBroadcast: a line sent by one member reaches every member, through infos.
+func TestBroadcast(t *testing.T) {
+	join := openRoom(t)
+	var cs []*client.Conn
+	for range 3 {
+		cs = append(cs, join())
 	}
 	cs[0].WriteMessage(frame.OpText, []byte("hello room"))
 	for i, c := range cs {
@@ -44,24 +54,13 @@ func TestBroadcast(t *testing.T) {
 	for _, c := range cs {
 		c.Close(frame.CloseNormal, "")
 	}
-	srv.Shutdown(ctx)
 }
 
 // TestFlood: a member that sends more than its burst is closed with a policy violation
 // (1008), and no line over the budget is relayed. (Lines within the budget may be dropped
 // too: the close ends the connection before its mailbox has run.)
 func TestFlood(t *testing.T) {
-	r := &room{members: map[*member]server.Pid{}}
-	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return &member{room: r}, nil }, server.Options{})
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _, err := client.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1), ws.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.ReadTimeout = 5 * time.Second
+	c := openRoom(t)()
 	// Twice the burst: even a slow machine cannot earn back burstLines lines in the time it
 	// takes to write them, unless it takes burstLines*refill (4 s) to do so.
 	for range 2 * burstLines {
@@ -87,7 +86,6 @@ func TestFlood(t *testing.T) {
 	if relayed > burstLines {
 		t.Errorf("relayed %d lines back; want at most the burst, %d", relayed, burstLines)
 	}
-	srv.Shutdown(ctx)
 }
 
 // TestTake: the budget is a token bucket, table-driven with explicit times.
