@@ -28,10 +28,12 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) ./ws/...
 
+# Both roles side by side: wstest -m fuzzingclient against bronco's server (four setups) and
+# bronco's client against wstest -m fuzzingserver; SIDE=server or SIDE=client runs one.
 # Docker when a daemon answers, else a cached local wstest; UPDATE=1 rewrites
-# autobahn/expected-results.json from the run.
+# autobahn/expected-results.json and autobahn/expected-results-client.json from the run.
 autobahn:
-	UPDATE='$(UPDATE)' bash autobahn/run.sh
+	UPDATE='$(UPDATE)' bash autobahn/run.sh $(SIDE)
 
 # bronco beside gorilla, gws, gobwas and coder (bench/, its own module): servers on CPU 0,
 # the load generator on CPU 1, about 15 minutes; QUICK=1 for a smoke run of about 2 minutes.
