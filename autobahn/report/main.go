@@ -1,11 +1,18 @@
-// Report implements the Autobahn gate: it reads the index.json that wstest's fuzzingclient
-// writes, prints a verdict table per section, and exits non-zero when a case failed, when a
-// verdict is not on the allow-list, or when any case's verdicts differ from the expected file.
+// Report implements the Autobahn gate: it reads the index.json that wstest writes, for
+// either role, prints a verdict table per section, and exits non-zero when a case failed,
+// when a verdict is not on the allow-list, or when any case's verdicts differ from the
+// expected file. With -update it writes the expected file from the run instead of diffing.
 //
-// Usage:
+// Usage, for the server side (wstest -m fuzzingclient against bronco's server):
 //
-//	report -index autobahn/reports/servers/index.json \
+//	report -index autobahn/reports/servers/index.json -agent bronco \
 //		-allow autobahn/allowlist.json -expected autobahn/expected-results.json [-update]
+//
+// and for the client side (bronco's client against wstest -m fuzzingserver), each side
+// with its own allow-list and expected file:
+//
+//	report -index autobahn/reports/clients/index.json -agent bronco-client \
+//		-allow autobahn/allowlist-client.json -expected autobahn/expected-results-client.json [-update]
 //
 // Exit status: 0 when the gate passes, 1 when it does not, 2 when an input cannot be read.
 package main

@@ -80,6 +80,28 @@ func TestRun(t *testing.T) {
 			},
 		},
 		{
+			// A fuzzingserver index (bronco's client under test), cut from a real run, on the
+			// client side's own checked-in allow-list.
+			name: "the client side gates on its own allow-list and expected file",
+			args: []string{"-index", "testdata/client/index.json", "-agent", "bronco-client",
+				"-allow", "../allowlist-client.json", "-expected", "testdata/client/expected-results.json"},
+			wantExit: exitPass,
+			wantLines: []string{
+				"agent bronco-client: 8 cases; a case counts under the worse of its behavior and behaviorClose",
+				"7 Close handling                 3   0           0              3              0      0       0",
+				"total                            8   5           0              3              0      0       0",
+				"9.1    330  (330)",
+				"autobahn: PASS (8 cases)",
+			},
+			absentLines: []string{"note: allow-list entry"},
+		},
+		{
+			name:       "the client side's index holds no server agent",
+			args:       []string{"-index", "testdata/client/index.json", "-agent", "bronco"},
+			wantExit:   exitSetup,
+			wantStderr: "report: agent not in index: \"bronco\" (testdata/client/index.json)\n",
+		},
+		{
 			name:       "missing index is a setup error",
 			args:       []string{"-index", "testdata/none/index.json", "-allow", "testdata/allowlist.json"},
 			wantExit:   exitSetup,
