@@ -38,8 +38,8 @@ func ExampleDial() {
 		return
 	}
 	defer c.Close(frame.CloseNormal, "")
-	c.WriteMessage(frame.OpText, []byte("hello"))
-	op, data, err := c.ReadMessage()
+	c.Write(ctx, frame.OpText, []byte("hello"))
+	op, data, err := c.Read(ctx)
 	fmt.Println(op, string(data), err)
 	// Output: text hello <nil>
 }
