@@ -12,18 +12,6 @@ import (
 	"github.com/bronco-ws/bronco/ws/frame"
 )
 
-// echo is a server handler that sends back what it gets.
-type echo struct{}
-
-func (echo) WebsocketHandle(_ *server.Conn, f server.Frame) server.Result {
-	if f.Op == frame.OpText || f.Op == frame.OpBinary {
-		return server.Reply(server.Frame{Op: f.Op, Data: f.Data})
-	}
-	return server.OK()
-}
-
-func (echo) WebsocketInfo(*server.Conn, any) server.Result { return server.OK() }
-
 func ExampleDial() {
 	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return echo{}, nil }, server.Options{})
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
