@@ -43,8 +43,13 @@ type Conn struct {
 
 	onPing, onPong func(payload []byte)
 
-	// wmu serializes frames and guards the engine, which readers and writers share: its
-	// masking keys, its compressor, its close state.
+	// emu guards the engine, which the reader and the writers share (its masking keys, its
+	// compressor, its close state), and pending, the replies the engine queued that are not
+	// written yet. It is never held across IO.
+	emu     sync.Mutex
+	pending []byte
+	// wmu serializes socket writes. The reader only ever tries it: a reader that waited for a
+	// writer blocked on a peer that is itself waiting to write to us would deadlock both.
 	wmu  sync.Mutex
 	wbuf []byte
 	// msgMu serializes data messages, so that a Writer's fragments are not interleaved with
@@ -178,16 +183,41 @@ func (c *Conn) readSocket(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// parse runs the engine over the buffered bytes and sends the replies it queued (a pong, the
-// close echo, the failing close). It holds the write lock: writers use the same engine (its
-// masking keys, its compressor, whether our close was sent).
+// parse runs the engine over the buffered bytes and takes the replies it queued (a pong, the
+// close echo, the failing close) to be written.
 func (c *Conn) parse() (ws.Event, error) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+	c.emu.Lock()
 	ev, n, err := c.eng.Parse(c.rbuf[c.r:c.w])
 	c.r += n
-	c.sendLocked(context.Background(), c.eng.AppendReplies)
+	c.pending = c.eng.AppendReplies(c.pending)
+	queued := len(c.pending) > 0
+	c.emu.Unlock()
+	if queued {
+		c.flushReplies()
+	}
 	return ev, err
+}
+
+// flushReplies writes the pending replies unless a write is under way, in which case that
+// writer writes them when it is done (see write). Either way the reader does not wait.
+func (c *Conn) flushReplies() {
+	for c.wmu.TryLock() {
+		c.emu.Lock()
+		c.wbuf = append(c.wbuf[:0], c.pending...)
+		c.pending = c.pending[:0]
+		c.emu.Unlock()
+		if len(c.wbuf) > 0 {
+			c.nc.Write(c.wbuf)
+		}
+		c.wmu.Unlock()
+		// A reply queued while the lock was held, whose reader's TryLock failed, is ours.
+		c.emu.Lock()
+		more := len(c.pending) > 0
+		c.emu.Unlock()
+		if !more {
+			return
+		}
+	}
 }
 
 // Write sends a whole text or binary message as one frame, compressed when permessage-deflate
@@ -258,27 +288,35 @@ func (c *Conn) Close(code frame.CloseCode, reason string) (*CloseError, error) {
 	return c.peerClose, errors.Join(cerr, err, c.nc.Close())
 }
 
-// write encodes under the write lock and sends the bytes with one write.
+// write encodes, after any pending replies, and sends the bytes with one write; then it
+// writes the replies the reader queued meanwhile.
 func (c *Conn) write(ctx context.Context, encode func([]byte) []byte) error {
 	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	return c.sendLocked(ctx, encode)
+	c.emu.Lock()
+	c.wbuf = append(c.wbuf[:0], c.pending...)
+	c.pending = c.pending[:0]
+	c.wbuf = encode(c.wbuf)
+	c.emu.Unlock()
+	err := c.send(ctx, c.wbuf)
+	c.wmu.Unlock()
+	c.flushReplies()
+	return err
 }
 
-func (c *Conn) sendLocked(ctx context.Context, encode func([]byte) []byte) error {
-	c.wbuf = encode(c.wbuf[:0])
-	if len(c.wbuf) == 0 {
+// send writes b, interrupted by ctx.
+func (c *Conn) send(ctx context.Context, b []byte) error {
+	if len(b) == 0 {
 		return nil
 	}
 	if ctx.Done() == nil {
-		_, err := c.nc.Write(c.wbuf)
+		_, err := c.nc.Write(b)
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	stop := context.AfterFunc(ctx, func() { c.nc.SetWriteDeadline(aLongTimeAgo) })
-	_, err := c.nc.Write(c.wbuf)
+	_, err := c.nc.Write(b)
 	if !stop() {
 		c.nc.Close() // part of a frame may be out: nothing more can follow it
 		return ctxErr(ctx, err)

@@ -13,7 +13,7 @@ import (
 
 // tcpPair returns two ends of a loopback TCP connection: unlike net.Pipe, the kernel
 // buffers writes, as a real peer's socket does.
-func tcpPair(t *testing.T) (net.Conn, net.Conn) {
+func tcpPair(t testing.TB) (net.Conn, net.Conn) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
