@@ -33,7 +33,10 @@ type Conn struct {
 	eng  *ws.Engine
 	role frame.Role
 
-	// The reading goroutine's state.
+	// The reading goroutine's state, under readMu: reads, and Close when no read runs.
+	readMu    sync.Mutex
+	ended     chan struct{} // closed when reading has ended (readErr is set)
+	endOnce   sync.Once
 	rbuf      []byte
 	r, w      int
 	msg       []byte         // a message assembled from pieces
@@ -67,7 +70,7 @@ type Conn struct {
 // pieces (cfg.Stream), so that Reader streams them; Read assembles them.
 func newConn(nc net.Conn, cfg ws.Config, buffered []byte) *Conn {
 	cfg.Stream = true
-	c := &Conn{nc: nc, eng: ws.NewEngine(cfg), role: cfg.Role, rbuf: make([]byte, max(readBufferSize, len(buffered))), CloseTimeout: 5 * time.Second}
+	c := &Conn{nc: nc, eng: ws.NewEngine(cfg), role: cfg.Role, ended: make(chan struct{}), rbuf: make([]byte, max(readBufferSize, len(buffered))), CloseTimeout: 5 * time.Second}
 	c.w = copy(c.rbuf, buffered)
 	return c
 }
@@ -85,6 +88,8 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // bounded by Config.MaxMessageSize; use Reader for messages that should not be held whole.
 // ctx interrupts the wait: the read then fails, and so does every later one.
 func (c *Conn) Read(ctx context.Context) (frame.Opcode, []byte, error) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
 	if err := c.skipReader(ctx); err != nil {
 		return 0, nil, err
 	}
@@ -162,6 +167,7 @@ func (c *Conn) next(ctx context.Context) (ws.Event, error) {
 // fail records the error that ends reading and returns it.
 func (c *Conn) fail(err error) error {
 	c.readErr = err
+	c.endOnce.Do(func() { close(c.ended) })
 	return err
 }
 
@@ -263,26 +269,42 @@ func (c *Conn) WritePing(ctx context.Context, payload []byte) error {
 }
 
 // Close starts the close handshake with code and reason (frame.CloseNoStatus for a close
-// without a code), waits up to CloseTimeout for the peer's close frame, reading and
-// discarding messages until it comes, and closes the connection. It returns the peer's close
-// (its code and reason; the same value reads return after it), or nil and an error when none
-// arrived. If the peer closed first, Close returns its close at once.
+// without a code), waits up to CloseTimeout for the peer's close frame, and closes the
+// connection. It returns the peer's close (its code and reason; the same value reads return
+// after it), or nil and an error when none arrived; if the peer closed first, it returns
+// that close at once. While it waits, the messages that still arrive are discarded, by Close
+// itself or by the read another goroutine is running: Close may be called while a read is
+// in progress.
 func (c *Conn) Close(code frame.CloseCode, reason string) (*CloseError, error) {
-	if c.peerClose != nil {
+	select {
+	case <-c.ended:
 		return c.peerClose, c.nc.Close()
+	default:
 	}
 	var cerr error
 	err := c.write(context.Background(), func(b []byte) []byte { b, cerr = c.eng.AppendClose(b, code, reason); return b })
 	if cerr == nil && err == nil {
 		c.nc.SetReadDeadline(time.Now().Add(c.CloseTimeout))
-		c.reader = nil
-		for {
-			if _, err = c.next(context.Background()); err != nil {
-				break
+		if c.readMu.TryLock() {
+			c.reader = nil
+			for {
+				if _, err := c.next(context.Background()); err != nil {
+					break
+				}
 			}
+			c.readMu.Unlock()
 		}
-		if c.peerClose != nil {
-			err = nil
+		// The reader ends by the peer's close, an error, or the deadline just set, unless
+		// the goroutine that read is no longer reading: then Close stops waiting too.
+		t := time.NewTimer(c.CloseTimeout)
+		defer t.Stop()
+		select {
+		case <-c.ended:
+			if c.peerClose == nil {
+				err = c.readErr
+			}
+		case <-t.C:
+			return nil, errors.Join(errNoPeerClose, c.nc.Close())
 		}
 	}
 	return c.peerClose, errors.Join(cerr, err, c.nc.Close())
@@ -323,6 +345,8 @@ func (c *Conn) send(ctx context.Context, b []byte) error {
 	}
 	return err
 }
+
+var errNoPeerClose = errors.New("client: no close frame from the peer within CloseTimeout")
 
 // pinger matches pongs to the pings Ping waits on. Its pings carry a random nonce of the
 // connection and a sequence number, so that no other pong (one for a WritePing, one the

@@ -16,6 +16,8 @@ import (
 // valid until the next Read or Reader call, which discards what it has not read. ctx governs
 // every read of the message.
 func (c *Conn) Reader(ctx context.Context) (frame.Opcode, io.Reader, error) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
 	if err := c.skipReader(ctx); err != nil {
 		return 0, nil, err
 	}
@@ -56,6 +58,10 @@ type messageReader struct {
 }
 
 func (mr *messageReader) Read(p []byte) (int, error) {
+	if mr.c != nil {
+		mr.c.readMu.Lock()
+		defer mr.c.readMu.Unlock()
+	}
 	for len(mr.data) == 0 {
 		if mr.final {
 			return 0, io.EOF
