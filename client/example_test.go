@@ -2,9 +2,15 @@ package client_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"time"
 
@@ -89,4 +95,45 @@ func ExampleConn_Ping() {
 	// Output:
 	// true <nil>
 	// 1001 (going away) client: closed by peer: 1001 (going away) "" 1
+}
+
+// wss:// verifies the server against the system roots, or the roots a TLS config gives, as
+// here for a test server's certificate.
+func ExampleDialer_tls() {
+	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return echo{}, nil }, server.Options{})
+	ts := httptest.NewTLSServer(srv)
+	defer ts.Close()
+	defer srv.Shutdown(context.Background())
+
+	roots := x509.NewCertPool()
+	roots.AddCert(ts.Certificate())
+	d := client.Dialer{TLSConfig: &tls.Config{RootCAs: roots}}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := d.Dial(ctx, "wss://"+ts.Listener.Addr().String()+"/")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close(frame.CloseNormal, "")
+	c.Write(ctx, frame.OpText, []byte("secret"))
+	_, data, _ := c.Read(ctx)
+	fmt.Printf("%s over %T\n", data, c.NetConn())
+	// Output: secret over *tls.Conn
+}
+
+// A Dialer takes the environment's proxy (HTTPS_PROXY for wss://, HTTP_PROXY for ws://,
+// NO_PROXY) unless told otherwise: here a fixed proxy with credentials, reached with
+// CONNECT. A refusal is a *ProxyError with the proxy's status and headers.
+func ExampleDialer_proxy() {
+	proxy, _ := url.Parse("http://user:password@proxy.internal:3128")
+	d := client.Dialer{Proxy: http.ProxyURL(proxy)}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := d.Dial(ctx, "wss://example.com/feed"); err != nil {
+		var pe *client.ProxyError
+		if errors.As(err, &pe) {
+			fmt.Println("proxy refused:", pe.Status, pe.Header.Get("Proxy-Authenticate"))
+		}
+	}
 }
