@@ -124,7 +124,7 @@ func (c *Conn) next(ctx context.Context) (ws.Event, error) {
 		for c.r < c.w {
 			ev, err := c.parse()
 			if err != nil {
-				c.nc.Close()
+				c.closeAfterReplies() // the close frame with err's code goes out first
 				return ws.Event{}, c.fail(err)
 			}
 			switch ev.Kind {
@@ -142,7 +142,7 @@ func (c *Conn) next(ctx context.Context) (ws.Event, error) {
 			case ws.EventClose:
 				c.peerClose = &CloseError{Code: ev.Code, Reason: string(ev.Data)}
 				if c.role == frame.RoleServer {
-					c.nc.Close() // RFC 6455 §7.1.1: the server closes TCP first
+					c.closeAfterReplies() // RFC 6455 §7.1.1: the server closes TCP first
 				}
 				return ws.Event{}, c.fail(c.peerClose)
 			}
@@ -162,6 +162,22 @@ func (c *Conn) next(ctx context.Context) (ws.Event, error) {
 			return ws.Event{}, c.fail(err)
 		}
 	}
+}
+
+// closeAfterReplies writes the pending replies, waiting for a write under way but for a
+// second at most, and closes the connection.
+func (c *Conn) closeAfterReplies() {
+	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	c.wmu.Lock()
+	c.emu.Lock()
+	c.wbuf = append(c.wbuf[:0], c.pending...)
+	c.pending = c.pending[:0]
+	c.emu.Unlock()
+	if len(c.wbuf) > 0 {
+		c.nc.Write(c.wbuf)
+	}
+	c.wmu.Unlock()
+	c.nc.Close()
 }
 
 // fail records the error that ends reading and returns it.
@@ -278,12 +294,11 @@ func (c *Conn) WritePing(ctx context.Context, payload []byte) error {
 func (c *Conn) Close(code frame.CloseCode, reason string) (*CloseError, error) {
 	select {
 	case <-c.ended:
-		return c.peerClose, c.nc.Close()
+		return c.peerClose, c.closeSocket()
 	default:
 	}
-	var cerr error
-	err := c.write(context.Background(), func(b []byte) []byte { b, cerr = c.eng.AppendClose(b, code, reason); return b })
-	if cerr == nil && err == nil {
+	err := c.SendClose(context.Background(), code, reason)
+	if err == nil {
 		c.nc.SetReadDeadline(time.Now().Add(c.CloseTimeout))
 		if c.readMu.TryLock() {
 			c.reader = nil
@@ -304,10 +319,28 @@ func (c *Conn) Close(code frame.CloseCode, reason string) (*CloseError, error) {
 				err = c.readErr
 			}
 		case <-t.C:
-			return nil, errors.Join(errNoPeerClose, c.nc.Close())
+			return nil, errors.Join(errNoPeerClose, c.closeSocket())
 		}
 	}
-	return c.peerClose, errors.Join(cerr, err, c.nc.Close())
+	return c.peerClose, errors.Join(err, c.closeSocket())
+}
+
+// closeSocket closes the connection; one already closed (after a protocol error, or by the
+// server's side of the close handshake) is not an error.
+func (c *Conn) closeSocket() error {
+	if err := c.nc.Close(); !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// SendClose sends our close frame and returns without waiting: the goroutine that reads
+// sees the peer's answer as the *CloseError its read returns, after every message the peer
+// sent before it. Close the connection afterwards with Close, which then returns at once.
+func (c *Conn) SendClose(ctx context.Context, code frame.CloseCode, reason string) error {
+	var cerr error
+	err := c.write(ctx, func(b []byte) []byte { b, cerr = c.eng.AppendClose(b, code, reason); return b })
+	return errors.Join(cerr, err)
 }
 
 // write encodes, after any pending replies, and sends the bytes with one write; then it

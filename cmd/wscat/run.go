@@ -86,11 +86,7 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 			return closed(err, say)
 		case line, ok := <-lines:
 			if !ok {
-				peer, err := c.Close(frame.CloseNormal, "")
-				if peer != nil {
-					say("closed: %v %q", peer.Code, peer.Reason)
-				}
-				return err
+				return closeAndDrain(c, readDone, say)
 			}
 			if line == "/ping" {
 				go pingOnce(ctx, c, say)
@@ -104,6 +100,29 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 			return nil
 		}
 	}
+}
+
+// closeAndDrain starts the close handshake and lets the reader print what the server still
+// sends, until its close frame.
+func closeAndDrain(c *client.Conn, readDone <-chan error, say func(string, ...any)) error {
+	if err := c.SendClose(context.Background(), frame.CloseNormal, ""); err != nil {
+		c.Close(frame.CloseNormal, "")
+		return err
+	}
+	t := time.NewTimer(c.CloseTimeout)
+	defer t.Stop()
+	select {
+	case err := <-readDone:
+		var ce *client.CloseError
+		if !errors.As(err, &ce) {
+			return err
+		}
+		say("closed: %v %q", ce.Code, ce.Reason)
+	case <-t.C:
+		say("no close from the server within %v", c.CloseTimeout)
+	}
+	_, err := c.Close(frame.CloseNormal, "")
+	return err
 }
 
 // closed reports how reading ended: the server's close is not an error.
