@@ -294,6 +294,7 @@ func (c *Conn) WritePing(ctx context.Context, payload []byte) error {
 func (c *Conn) Close(code frame.CloseCode, reason string) (*CloseError, error) {
 	select {
 	case <-c.ended:
+		c.awaitServerClose()
 		return c.peerClose, c.closeSocket()
 	default:
 	}
@@ -318,11 +319,30 @@ func (c *Conn) Close(code frame.CloseCode, reason string) (*CloseError, error) {
 			if c.peerClose == nil {
 				err = c.readErr
 			}
+			c.awaitServerClose()
 		case <-t.C:
 			return nil, errors.Join(errNoPeerClose, c.closeSocket())
 		}
 	}
 	return c.peerClose, errors.Join(err, c.closeSocket())
+}
+
+// awaitServerClose waits, up to CloseTimeout, for the server to close TCP after the close
+// handshake: RFC 6455 §7.1.1 has the server close first, so that the client's port does not
+// linger in TIME_WAIT. Reading has ended, so the socket is read here directly.
+func (c *Conn) awaitServerClose() {
+	if c.role != frame.RoleClient || c.peerClose == nil {
+		return
+	}
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	c.nc.SetReadDeadline(time.Now().Add(c.CloseTimeout))
+	var buf [512]byte
+	for {
+		if _, err := c.nc.Read(buf[:]); err != nil {
+			return
+		}
+	}
 }
 
 // closeSocket closes the connection; one already closed (after a protocol error, or by the
