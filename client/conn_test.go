@@ -13,7 +13,7 @@ import (
 
 // tcpPair returns two ends of a loopback TCP connection: unlike net.Pipe, the kernel
 // buffers writes, as a real peer's socket does.
-func tcpPair(t *testing.T) (net.Conn, net.Conn) {
+func tcpPair(t testing.TB) (net.Conn, net.Conn) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -51,24 +51,24 @@ func TestConnEchoPingClose(t *testing.T) {
 	go func() {
 		var got []msg
 		for {
-			op, data, err := server.ReadMessage()
+			op, data, err := server.Read(t.Context())
 			if err != nil {
 				serverGot <- got
 				serverErr <- err
 				return
 			}
 			got = append(got, msg{op, string(data)})
-			server.WriteMessage(op, data)
+			server.Write(t.Context(), op, data)
 		}
 	}()
-	if err := client.Ping([]byte("hi")); err != nil {
+	if err := client.WritePing(t.Context(), []byte("hi")); err != nil {
 		t.Fatal(err)
 	}
-	client.WriteMessage(frame.OpText, []byte("one"))
-	client.WriteMessage(frame.OpBinary, []byte{0, 1})
+	client.Write(t.Context(), frame.OpText, []byte("one"))
+	client.Write(t.Context(), frame.OpBinary, []byte{0, 1})
 	var echoed []msg
 	for range 2 {
-		op, data, err := client.ReadMessage() // the pong is consumed on the way
+		op, data, err := client.Read(t.Context()) // the pong is consumed on the way
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestConnEchoPingClose(t *testing.T) {
 		t.Errorf("echo (-want +got):\n%s", diff)
 	}
 	// RFC 6455 §7.1.2: the client starts the close; the server echoes the code and closes.
-	if err := client.Close(frame.CloseGoingAway, "done"); err != nil && !errors.Is(err, net.ErrClosed) {
+	if _, err := client.Close(frame.CloseGoingAway, "done"); err != nil && !errors.Is(err, net.ErrClosed) {
 		t.Logf("client close: %v", err)
 	}
 	if diff := cmp.Diff(want, <-serverGot); diff != "" {
@@ -98,7 +98,7 @@ func TestConnProtocolError(t *testing.T) {
 	server := newConn(b, ws.Config{}, nil)
 	go a.Write(frame.AppendFrame(nil, frame.Header{Fin: true, Opcode: frame.OpText}, []byte("unmasked")))
 	errc := make(chan error, 1)
-	go func() { _, _, err := server.ReadMessage(); errc <- err }()
+	go func() { _, _, err := server.Read(t.Context()); errc <- err }()
 	buf := make([]byte, 16)
 	n, _ := a.Read(buf)
 	ev, _, err := ws.NewEngine(ws.Config{Role: frame.RoleClient}).Parse(buf[:n])
@@ -121,11 +121,11 @@ func TestConnConcurrentWrite(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		for i := range n {
-			if err := server.Ping([]byte{byte(i)}); err != nil {
+			if err := server.WritePing(t.Context(), []byte{byte(i)}); err != nil {
 				done <- err
 				return
 			}
-			if err := server.WriteMessage(frame.OpBinary, []byte{byte(i)}); err != nil {
+			if err := server.Write(t.Context(), frame.OpBinary, []byte{byte(i)}); err != nil {
 				done <- err
 				return
 			}
@@ -144,7 +144,7 @@ func TestConnConcurrentWrite(t *testing.T) {
 				return
 			default:
 			}
-			if err := client.WriteMessage(frame.OpText, []byte("x")); err != nil {
+			if err := client.Write(t.Context(), frame.OpText, []byte("x")); err != nil {
 				writes <- err
 				return
 			}
@@ -152,14 +152,14 @@ func TestConnConcurrentWrite(t *testing.T) {
 	}()
 	go func() {
 		for {
-			if _, _, err := server.ReadMessage(); err != nil {
+			if _, _, err := server.Read(t.Context()); err != nil {
 				return
 			}
 		}
 	}()
 	var got []byte
 	for range n {
-		_, data, err := client.ReadMessage()
+		_, data, err := client.Read(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package client
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,11 +17,11 @@ import (
 	"github.com/bronco-ws/bronco/ws/handshake"
 )
 
-// Dialer opens client connections. The zero value dials with the default limits, no
-// subprotocol and no compression.
+// Dialer opens client connections. The zero value dials ws:// and wss:// URLs with the
+// default limits, TLS verified against the system roots, proxies chosen from the environment
+// as net/http chooses them, no subprotocol and no compression.
 type Dialer struct {
-	// Config configures each connection's engine; its Role and Extension are set by the
-	// dialer.
+	// Config configures each connection's engine; its Role and Codec are set by the dialer.
 	Config ws.Config
 
 	// Protocols are the subprotocols offered, in order of preference.
@@ -34,32 +35,97 @@ type Dialer struct {
 	// accepts it (RFC 7692).
 	Compress bool
 	Deflate  deflate.Config
+
+	// TLSConfig configures wss:// connections (and https:// proxies). nil verifies the
+	// server against the system roots; a config without ServerName gets the URL's host.
+	TLSConfig *tls.Config
+
+	// Proxy returns the proxy for a request, as http.Transport.Proxy does: nil uses
+	// http.ProxyFromEnvironment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY; loopback is never
+	// proxied). A nil URL means no proxy. http:// and https:// proxies are reached with
+	// CONNECT (RFC 9110 §9.3.6), with Basic credentials from the proxy URL's user info.
+	Proxy func(*http.Request) (*url.URL, error)
+
+	// NetDialContext opens the TCP connection to the server or the proxy; nil uses a
+	// net.Dialer.
+	NetDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// OnPing and OnPong, when set, are called with the payload of each ping and pong the
+	// server sends, on the goroutine that reads, before the read returns. The engine has
+	// already answered the ping. The payload is valid only during the call.
+	OnPing, OnPong func(payload []byte)
 }
 
-// Dial opens a client connection to a ws:// URL. It returns the connection and what the server accepted.
+// Dial opens a client connection to a ws:// or wss:// URL (RFC 6455 §3) and returns it with
+// what the server agreed to. ctx bounds the dial, the proxy and the handshake. When the
+// server answers with another status than 101 (a redirect, 401, 403), Dial does not follow
+// it: the error is a *handshake.Error whose Status is the server's, and the ClientResult is
+// returned beside it with the response's headers (Location, WWW-Authenticate, ...).
 func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Conn, *handshake.ClientResult, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	if u.Scheme != "ws" {
-		return nil, nil, fmt.Errorf("client: Dial supports ws:// URLs only, not %q", u.Scheme)
+	secure := false
+	switch u.Scheme {
+	case "ws":
+	case "wss":
+		secure = true
+	default:
+		return nil, nil, fmt.Errorf("client: Dial needs a ws:// or wss:// URL, not %q", u.Scheme)
 	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "80")
+	if u.Fragment != "" {
+		return nil, nil, fmt.Errorf("client: a WebSocket URL has no fragment (RFC 6455 §3): %q", rawURL)
 	}
-	var nd net.Dialer
-	nc, err := nd.DialContext(ctx, "tcp", host)
+	addr := hostPort(u, secure)
+	nc, err := d.connect(ctx, u, addr, secure)
 	if err != nil {
 		return nil, nil, err
+	}
+	if secure {
+		tc := tls.Client(nc, d.tlsConfig(u.Hostname()))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, nil, err
+		}
+		nc = tc
 	}
 	c, res, err := d.handshake(ctx, nc, u.Host, u.RequestURI())
 	if err != nil {
 		nc.Close()
-		return nil, nil, err
+		return nil, res, err
 	}
 	return c, res, nil
+}
+
+// hostPort is the URL's host with its port, the scheme's default when it has none.
+func hostPort(u *url.URL, secure bool) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	if secure {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
+}
+
+func (d *Dialer) tlsConfig(serverName string) *tls.Config {
+	cfg := &tls.Config{}
+	if d.TLSConfig != nil {
+		cfg = d.TLSConfig.Clone()
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = serverName
+	}
+	return cfg
+}
+
+func (d *Dialer) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	if d.NetDialContext != nil {
+		return d.NetDialContext(ctx, "tcp", addr)
+	}
+	var nd net.Dialer
+	return nd.DialContext(ctx, "tcp", addr)
 }
 
 // handshake performs the client's opening handshake (RFC 6455 §4.1) over nc, for host and
@@ -77,13 +143,15 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, host, target string
 		nc.SetDeadline(dl)
 		defer nc.SetDeadline(time.Time{})
 	}
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
+	defer stop()
 	if _, err := nc.Write(handshake.AppendClientRequest(nil, cr)); err != nil {
-		return nil, nil, err
+		return nil, nil, ctxErr(ctx, err)
 	}
 	br := bufio.NewReader(nc)
 	res, err := handshake.ReadResponse(br, handshake.Limits{}, cr)
 	if err != nil {
-		return nil, nil, err
+		return nil, res, ctxErr(ctx, err)
 	}
 	cfg := d.Config
 	cfg.Role = frame.RoleClient
@@ -95,16 +163,29 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, host, target string
 		p, err := deflate.CheckResponse(ext, d.Deflate)
 		if err != nil {
 			// RFC 7692 §5: a response the client did not offer fails the connection.
-			return nil, nil, err
+			return nil, res, err
 		}
 		cfg.Codec = deflate.NewCodec(p, d.Deflate, frame.RoleClient)
 	}
 	buffered, _ := br.Peek(br.Buffered())
-	return newConn(nc, cfg, buffered), res, nil
+	c := newConn(nc, cfg, buffered)
+	c.onPing, c.onPong = d.OnPing, d.OnPong
+	return c, res, nil
 }
 
-// Dial opens a client connection to a ws:// URL with cfg and the given subprotocols offered;
-// it is Dialer.Dial for the common case.
+// aLongTimeAgo is a deadline in the past: setting it interrupts a blocked read or write.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// ctxErr prefers the context's error to the i/o error its cancellation caused.
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", context.Cause(ctx), err)
+	}
+	return err
+}
+
+// Dial opens a client connection to a ws:// or wss:// URL with cfg and the given
+// subprotocols offered; it is Dialer.Dial for the common case.
 func Dial(ctx context.Context, rawURL string, cfg ws.Config, protocols ...string) (*Conn, *handshake.ClientResult, error) {
 	d := Dialer{Config: cfg, Protocols: protocols}
 	return d.Dial(ctx, rawURL)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"testing"
 
 	"github.com/bronco-ws/bronco/internal/race"
@@ -17,10 +18,10 @@ func TestEchoAllocs(t *testing.T) {
 		c := dial(t, startHandler(t, st, newHandler(), Options{}))
 		msg := make([]byte, 1024)
 		roundTrip := func() {
-			if err := c.WriteMessage(frame.OpBinary, msg); err != nil {
+			if err := c.Write(context.Background(), frame.OpBinary, msg); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := c.ReadMessage(); err != nil {
+			if _, _, err := c.Read(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -55,7 +56,7 @@ func TestInfoAllocs(t *testing.T) {
 			if err := pid.Send(info); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := c.ReadMessage(); err != nil {
+			if _, _, err := c.Read(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -30,8 +30,8 @@ func TestIdleWhileInactive(t *testing.T) {
 			return h, nil
 		}, Options{})
 		c := dial(t, addr)
-		c.WriteMessage(frame.OpText, []byte("pause"))
-		c.WriteMessage(frame.OpText, []byte("held"))
+		c.Write(context.Background(), frame.OpText, []byte("pause"))
+		c.Write(context.Background(), frame.OpText, []byte("held"))
 		if code := readClose(t, c); code != frame.CloseNormal {
 			t.Errorf("close code %v; want 1000", code)
 		}
@@ -143,7 +143,7 @@ func TestContextAndShutdownReason(t *testing.T) {
 				if ctx.Err() != nil {
 					t.Fatalf("Context done while the connection runs: %v", ctx.Err())
 				}
-				c.WriteMessage(frame.OpText, []byte("end"))
+				c.Write(context.Background(), frame.OpText, []byte("end"))
 				readClose(t, c)
 				c.Close(frame.CloseNormal, "")
 				reasonOf(t, h)
@@ -241,7 +241,7 @@ func TestSelfSendingInfos(t *testing.T) {
 		}
 		c := dial(t, startHandler(t, st, h, Options{}))
 		for _, msg := range []string{"one", "two", "three"} {
-			c.WriteMessage(frame.OpText, []byte(msg))
+			c.Write(context.Background(), frame.OpText, []byte(msg))
 			if got := readText(t, c); got != msg {
 				t.Errorf("echo %q; want %q", got, msg)
 			}

@@ -90,7 +90,7 @@ var crashes = []struct {
 func stillServing(t *testing.T, addr string) {
 	t.Helper()
 	c := dial(t, addr)
-	if err := c.WriteMessage(frame.OpText, []byte("still here")); err != nil {
+	if err := c.Write(context.Background(), frame.OpText, []byte("still here")); err != nil {
 		t.Fatal(err)
 	}
 	if got := readText(t, c); got != "still here" {
@@ -126,7 +126,7 @@ func TestCallbackCrash(t *testing.T) {
 					crashing.info = func(*Conn, any) Result { cr.crash(); return OK() }
 					_, addr := start(t, st, firstThen(crashing, nil), Options{Logger: slog.New(logs)})
 					c := dial(t, addr)
-					c.WriteMessage(frame.OpText, []byte("crash"))
+					c.Write(context.Background(), frame.OpText, []byte("crash"))
 					if got := readClose(t, c); got != frame.CloseInternalError {
 						t.Errorf("close code %v; want 1011", got)
 					}
@@ -252,7 +252,7 @@ func TestInvalidReply(t *testing.T) {
 				h := newHandler()
 				h.handle = func(*Conn, Frame) Result { return Reply(f) }
 				c := dial(t, startHandler(t, st, h, Options{}))
-				c.WriteMessage(frame.OpText, []byte("go"))
+				c.Write(context.Background(), frame.OpText, []byte("go"))
 				if got := readClose(t, c); got != frame.CloseInternalError {
 					t.Errorf("close code %v; want 1011", got)
 				}

@@ -111,13 +111,13 @@ func TestDialerCompression(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.NetConn().Close()
-		c.ReadTimeout = 5 * time.Second
+		c.NetConn().SetDeadline(time.Now().Add(5 * time.Second))
 		if len(res.Extensions) != 1 || res.Extensions[0].Name != deflate.ExtensionName {
 			t.Fatalf("accepted extensions %+v; want permessage-deflate", res.Extensions)
 		}
 		for i := range 5 {
 			msg := strings.Repeat(fmt.Sprintf("message %d, ", i), 50+i*100)
-			c.WriteMessage(frame.OpText, []byte(msg))
+			c.Write(context.Background(), frame.OpText, []byte(msg))
 			if got := readText(t, c); got != msg {
 				t.Fatalf("message %d: echo of %d bytes came back as %d bytes", i, len(msg), len(got))
 			}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net"
 	"os"
@@ -68,7 +69,7 @@ func TestEventLoopsFallBack(t *testing.T) {
 	go s.Serve(wrappedListener{l})
 	t.Cleanup(func() { s.Shutdown(t.Context()) })
 	c := dial(t, l.Addr().String())
-	c.WriteMessage(frame.OpText, []byte("wrapped"))
+	c.Write(context.Background(), frame.OpText, []byte("wrapped"))
 	if got := readText(t, c); got != "wrapped" {
 		t.Errorf("echo %q; want %q", got, "wrapped")
 	}

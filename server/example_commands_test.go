@@ -47,11 +47,11 @@ func ExampleConn_SetMaxFrameSize() {
 		fmt.Println(err)
 		return
 	}
-	c.WriteMessage(frame.OpText, []byte("upload"))
-	_, msg, _ := c.ReadMessage()
+	c.Write(ctx, frame.OpText, []byte("upload"))
+	_, msg, _ := c.Read(ctx)
 	fmt.Println(string(msg))
-	c.WriteMessage(frame.OpBinary, make([]byte, 1<<20)) // 1 MiB: over the first limit
-	_, msg, _ = c.ReadMessage()
+	c.Write(ctx, frame.OpBinary, make([]byte, 1<<20)) // 1 MiB: over the first limit
+	_, msg, _ = c.Read(ctx)
 	fmt.Println(string(msg))
 	c.Close(frame.CloseNormal, "")
 	// Output:

@@ -52,12 +52,12 @@ func ExampleServer() {
 	}
 	for _, send := range []string{"", "hi"} {
 		if send != "" {
-			c.WriteMessage(frame.OpText, []byte(send))
+			c.Write(ctx, frame.OpText, []byte(send))
 		}
-		_, msg, _ := c.ReadMessage()
+		_, msg, _ := c.Read(ctx)
 		fmt.Println(string(msg))
 	}
-	_, msg, _ := c.ReadMessage()
+	_, msg, _ := c.Read(ctx)
 	fmt.Println(string(msg))
 	c.Close(frame.CloseNormal, "bye")
 	srv.Shutdown(ctx)
@@ -87,14 +87,14 @@ func ExampleServer_ServeHTTP() {
 		fmt.Println(err)
 		return
 	}
-	_, msg, _ := c.ReadMessage()
+	_, msg, _ := c.Read(ctx)
 	fmt.Println(string(msg))
 	done := make(chan struct{})
 	go func() {
 		srv.Shutdown(ctx) // every connection gets close 1001, then its Terminate
 		close(done)
 	}()
-	_, _, err = c.ReadMessage() // the close, which the client answers
+	_, _, err = c.Read(ctx) // the close, which the client answers
 	<-done
 	fmt.Println(err)
 	hs.Shutdown(ctx)

@@ -157,7 +157,7 @@ func dial(t *testing.T, addr string, protocols ...string) *client.Conn {
 func readClose(t *testing.T, c *client.Conn) frame.CloseCode {
 	t.Helper()
 	for {
-		_, _, err := c.ReadMessage()
+		_, _, err := c.Read(context.Background())
 		var ce *client.CloseError
 		if errors.As(err, &ce) {
 			return ce.Code
@@ -170,7 +170,7 @@ func readClose(t *testing.T, c *client.Conn) frame.CloseCode {
 
 func readText(t *testing.T, c *client.Conn) string {
 	t.Helper()
-	op, data, err := c.ReadMessage()
+	op, data, err := c.Read(context.Background())
 	if err != nil {
 		t.Fatalf("ReadMessage: %v", err)
 	}

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"runtime"
 	"testing"
 
+	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/ws/frame"
 )
 
@@ -20,12 +22,12 @@ func TestManyConnectionsNoLeak(t *testing.T) {
 		addr := startHandler(t, st, &funcHandler{terminate: terminated}, Options{})
 		serving := runtime.NumGoroutine()
 		var clients []interface {
-			Close(frame.CloseCode, string) error
+			Close(frame.CloseCode, string) (*client.CloseError, error)
 		}
 		for i := range n {
 			c := dial(t, addr)
 			if i%1000 == 0 {
-				c.WriteMessage(frame.OpText, []byte("ping"))
+				c.Write(context.Background(), frame.OpText, []byte("ping"))
 				if got := readText(t, c); got != "ping" {
 					t.Fatalf("connection %d echoed %q", i, got)
 				}

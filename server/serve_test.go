@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net"
 	"strings"
@@ -80,7 +81,7 @@ func TestRemoteAddr(t *testing.T) {
 			return OK()
 		}
 		c := dial(t, startHandler(t, st, h, Options{}))
-		c.WriteMessage(frame.OpText, []byte("who"))
+		c.Write(context.Background(), frame.OpText, []byte("who"))
 		select {
 		case addr := <-got:
 			if diff := cmp.Diff(c.NetConn().LocalAddr().String(), addr); diff != "" {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -22,7 +23,7 @@ func TestEcho(t *testing.T) {
 		h := newHandler()
 		c := dial(t, startHandler(t, st, h, Options{}))
 		for _, msg := range []string{"hello", "", strings.Repeat("é", 40000)} {
-			if err := c.WriteMessage(frame.OpText, []byte(msg)); err != nil {
+			if err := c.Write(context.Background(), frame.OpText, []byte(msg)); err != nil {
 				t.Fatal(err)
 			}
 			if got := readText(t, c); got != msg {
@@ -81,7 +82,7 @@ func TestTerminateReasons(t *testing.T) {
 				h := newHandler()
 				h.handle = tt.handle
 				c := dial(t, startHandler(t, st, h, Options{}))
-				c.WriteMessage(frame.OpText, []byte("go"))
+				c.Write(context.Background(), frame.OpText, []byte("go"))
 				if got := readClose(t, c); got != tt.wantCode {
 					t.Errorf("close code %v; want %v", got, tt.wantCode)
 				}
@@ -110,7 +111,7 @@ func TestCloseMidReplyList(t *testing.T) {
 			return Reply(Text([]byte("one")), Text([]byte("two")), CloseFrame(frame.CloseGoingAway, ""), Text([]byte("never")))
 		}
 		c := dial(t, startHandler(t, st, h, Options{}))
-		c.WriteMessage(frame.OpText, []byte("go"))
+		c.Write(context.Background(), frame.OpText, []byte("go"))
 		got := []string{readText(t, c), readText(t, c)}
 		if diff := cmp.Diff([]string{"one", "two"}, got); diff != "" {
 			t.Errorf("messages before close (-want +got):\n%s", diff)
@@ -339,8 +340,8 @@ func TestFlowControl(t *testing.T) {
 			return OK()
 		}
 		c := dial(t, startHandler(t, st, h, Options{}))
-		c.WriteMessage(frame.OpText, []byte("pause"))
-		c.WriteMessage(frame.OpText, []byte("after"))
+		c.Write(context.Background(), frame.OpText, []byte("pause"))
+		c.Write(context.Background(), frame.OpText, []byte("after"))
 		var order []string
 		for range 3 {
 			select {
@@ -378,7 +379,7 @@ func TestSetOptionsWhileRunning(t *testing.T) {
 		if _, ok := reasonOf(t, h2).(ReasonTimeout); !ok {
 			t.Error("new connection did not time out")
 		}
-		c1.WriteMessage(frame.OpText, []byte("still here"))
+		c1.Write(context.Background(), frame.OpText, []byte("still here"))
 		if got := readText(t, c1); got != "still here" {
 			t.Errorf("old connection echoed %q", got)
 		}
@@ -405,7 +406,7 @@ func TestHibernateGivesBuffersBack(t *testing.T) {
 		_, addr := start(t, st, func(*Upgrade) (Handler, error) { return &pidReporter{h, pids}, nil }, Options{})
 		c := dial(t, addr)
 		pid := <-pids
-		c.WriteMessage(frame.OpText, []byte("sleep"))
+		c.Write(context.Background(), frame.OpText, []byte("sleep"))
 		if got := readText(t, c); got != "sleep" {
 			t.Fatalf("echo %q", got)
 		}
@@ -413,7 +414,7 @@ func TestHibernateGivesBuffersBack(t *testing.T) {
 		if got := readText(t, c); got != "sleeping=true" {
 			t.Errorf("after a hibernate result: %s; want sleeping=true", got)
 		}
-		c.WriteMessage(frame.OpText, []byte("awake"))
+		c.Write(context.Background(), frame.OpText, []byte("awake"))
 		if got := readText(t, c); got != "awake" {
 			t.Errorf("after hibernation echoed %q", got)
 		}
@@ -439,7 +440,7 @@ func TestGracefulShutdown(t *testing.T) {
 		for _, cl := range clients {
 			go func() {
 				for {
-					if _, _, err := cl.ReadMessage(); err != nil {
+					if _, _, err := cl.Read(context.Background()); err != nil {
 						codes <- closeCodeOf(err)
 						return
 					}

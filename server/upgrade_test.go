@@ -81,7 +81,7 @@ func TestNetHTTPMount(t *testing.T) {
 			c.NetConn().SetDeadline(time.Now().Add(5 * time.Second))
 			var got []string
 			for _, m := range []string{"over", "net/http"} {
-				c.WriteMessage(frame.OpText, []byte(m))
+				c.Write(context.Background(), frame.OpText, []byte(m))
 				got = append(got, readText(t, c))
 			}
 			if diff := cmp.Diff([]string{"over", "net/http"}, got); diff != "" {

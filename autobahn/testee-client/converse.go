@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 
 	"github.com/bronco-ws/bronco/client"
@@ -12,17 +13,16 @@ import (
 // onMessage (data is valid only during the call), and closes c.
 //
 // A close frame from the peer is the clean end (nil error): the engine has already answered
-// it, and converse then waits for the server to close TCP first (RFC 6455 §7.1.1) before
+// it, and Close then waits for the server to close TCP first (RFC 6455 §7.1.1) before
 // releasing the socket. Any other end is returned: the engine failed the connection for a
 // protocol violation (it sent the close code itself), the peer dropped it, or onMessage
 // failed.
 func converse(c *client.Conn, onMessage func(op frame.Opcode, data []byte) error) error {
 	for {
-		op, data, err := c.ReadMessage()
+		op, data, err := c.Read(context.Background())
 		if err != nil {
 			var closed *client.CloseError
 			if errors.As(err, &closed) {
-				c.ReadMessage() // returns once the server has closed TCP
 				err = nil
 			}
 			c.Close(frame.CloseNormal, "") // no close frame goes out twice; this frees the socket
@@ -40,7 +40,7 @@ func converse(c *client.Conn, onMessage func(op frame.Opcode, data []byte) error
 func echo(c *client.Conn) (int, error) {
 	n := 0
 	err := converse(c, func(op frame.Opcode, data []byte) error {
-		if err := c.WriteMessage(op, data); err != nil {
+		if err := c.Write(context.Background(), op, data); err != nil {
 			return err
 		}
 		n++

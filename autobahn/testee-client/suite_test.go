@@ -153,10 +153,15 @@ func TestSuiteRun(t *testing.T) {
 		wantAgents  []string
 		wantReports []string
 		wantLog     []string // substrings of the log, in order
+		// timeout bounds each case: short where a case hangs on purpose, long where the
+		// 700 KB message is compressed both ways, which takes hundreds of milliseconds under
+		// the race detector on a loaded machine.
+		timeout time.Duration
 	}{
 		{
-			name:  "every message comes back with its opcode and the reports are written",
-			count: "3",
+			name:    "every message comes back with its opcode and the reports are written",
+			count:   "3",
+			timeout: 10 * time.Second,
 			cases: map[int]script{
 				1: {send: []server.Frame{server.Text([]byte("hello"))}},
 				2: {send: []server.Frame{server.Binary([]byte{0, 1, 2}), server.Text(big), server.Ping([]byte("p"))}},
@@ -176,8 +181,9 @@ func TestSuiteRun(t *testing.T) {
 			},
 		},
 		{
-			name:  "a hung case is abandoned, the rest still run, the reports are still written",
-			count: "3",
+			name:    "a hung case is abandoned, the rest still run, the reports are still written",
+			count:   "3",
+			timeout: 500 * time.Millisecond,
 			cases: map[int]script{
 				1: {send: []server.Frame{server.Text([]byte("one"))}},
 				2: {send: []server.Frame{server.Text([]byte("two"))}, hang: true},
@@ -196,6 +202,7 @@ func TestSuiteRun(t *testing.T) {
 		{
 			name:    "a case count that is not a number runs nothing",
 			count:   "many",
+			timeout: 500 * time.Millisecond,
 			wantErr: errAny,
 		},
 	}
@@ -205,7 +212,7 @@ func TestSuiteRun(t *testing.T) {
 			s := &suite{
 				base:    fs.start(t),
 				agent:   "bronco-client",
-				timeout: 500 * time.Millisecond,
+				timeout: tt.timeout,
 				dialer:  client.Dialer{Compress: true, Deflate: deflate.Config{Level: deflate.BestSpeed}},
 			}
 			var log strings.Builder

@@ -30,8 +30,8 @@ func openRoom(t *testing.T) func() *client.Conn {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.ReadTimeout = 5 * time.Second
-		if _, m, err := c.ReadMessage(); err != nil || string(m) != "welcome" {
+		c.NetConn().SetDeadline(time.Now().Add(5 * time.Second))
+		if _, m, err := c.Read(context.Background()); err != nil || string(m) != "welcome" {
 			t.Fatalf("greeting %q, %v", m, err)
 		}
 		return c
@@ -45,9 +45,9 @@ func TestBroadcast(t *testing.T) {
 	for range 3 {
 		cs = append(cs, join())
 	}
-	cs[0].WriteMessage(frame.OpText, []byte("hello room"))
+	cs[0].Write(context.Background(), frame.OpText, []byte("hello room"))
 	for i, c := range cs {
-		if _, m, err := c.ReadMessage(); err != nil || string(m) != "hello room" {
+		if _, m, err := c.Read(context.Background()); err != nil || string(m) != "hello room" {
 			t.Errorf("member %d got %q, %v", i, m, err)
 		}
 	}
@@ -64,11 +64,11 @@ func TestFlood(t *testing.T) {
 	// Twice the burst: even a slow machine cannot earn back burstLines lines in the time it
 	// takes to write them, unless it takes burstLines*refill (4 s) to do so.
 	for range 2 * burstLines {
-		c.WriteMessage(frame.OpText, []byte("spam"))
+		c.Write(context.Background(), frame.OpText, []byte("spam"))
 	}
 	relayed := 0
 	for {
-		_, m, err := c.ReadMessage()
+		_, m, err := c.Read(context.Background())
 		var ce *client.CloseError
 		if errors.As(err, &ce) {
 			if ce.Code != frame.ClosePolicyViolation || ce.Reason != errFlood.Error() {
