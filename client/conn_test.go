@@ -87,7 +87,7 @@ func TestConnEchoPingClose(t *testing.T) {
 	}
 	var ce *CloseError
 	if err := <-serverErr; !errors.As(err, &ce) || ce.Code != frame.CloseGoingAway || ce.Reason != "done" {
-		t.Errorf("server's ReadMessage ended with %v; want CloseError 1001 \"done\"", err)
+		t.Errorf("server's Read ended with %v; want CloseError 1001 \"done\"", err)
 	}
 }
 
@@ -106,7 +106,7 @@ func TestConnProtocolError(t *testing.T) {
 		t.Errorf("close frame % x: %+v, %v; want a close with 1002", buf[:n], ev, err)
 	}
 	if err := <-errc; !errors.Is(err, frame.ErrUnmasked) {
-		t.Errorf("ReadMessage error %v; want ErrUnmasked", err)
+		t.Errorf("Read error %v; want ErrUnmasked", err)
 	}
 }
 

@@ -172,10 +172,10 @@ func readText(t *testing.T, c *client.Conn) string {
 	t.Helper()
 	op, data, err := c.Read(context.Background())
 	if err != nil {
-		t.Fatalf("ReadMessage: %v", err)
+		t.Fatalf("Read: %v", err)
 	}
 	if op != frame.OpText && op != frame.OpBinary {
-		t.Fatalf("ReadMessage: opcode %v", op)
+		t.Fatalf("Read: opcode %v", op)
 	}
 	return string(data)
 }
