@@ -169,6 +169,13 @@ func (c *Conn) next(ctx context.Context) (ws.Event, error) {
 func (c *Conn) closeAfterReplies() {
 	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
 	c.wmu.Lock()
+	c.writePendingLocked()
+	c.wmu.Unlock()
+	c.nc.Close()
+}
+
+// writePendingLocked writes the pending replies; the caller holds wmu.
+func (c *Conn) writePendingLocked() {
 	c.emu.Lock()
 	c.wbuf = append(c.wbuf[:0], c.pending...)
 	c.pending = c.pending[:0]
@@ -176,8 +183,6 @@ func (c *Conn) closeAfterReplies() {
 	if len(c.wbuf) > 0 {
 		c.nc.Write(c.wbuf)
 	}
-	c.wmu.Unlock()
-	c.nc.Close()
 }
 
 // fail records the error that ends reading and returns it.
@@ -224,13 +229,7 @@ func (c *Conn) parse() (ws.Event, error) {
 // writer writes them when it is done (see write). Either way the reader does not wait.
 func (c *Conn) flushReplies() {
 	for c.wmu.TryLock() {
-		c.emu.Lock()
-		c.wbuf = append(c.wbuf[:0], c.pending...)
-		c.pending = c.pending[:0]
-		c.emu.Unlock()
-		if len(c.wbuf) > 0 {
-			c.nc.Write(c.wbuf)
-		}
+		c.writePendingLocked()
 		c.wmu.Unlock()
 		// A reply queued while the lock was held, whose reader's TryLock failed, is ours.
 		c.emu.Lock()

@@ -216,6 +216,7 @@ func (p *connectProxy) serve(nc net.Conn) {
 	done := make(chan struct{})
 	go func() { io.Copy(up, br); up.(*net.TCPConn).CloseWrite(); close(done) }()
 	io.Copy(nc, up)
+	nc.(*net.TCPConn).CloseWrite() // the server's close reaches the client, as a FIN
 	<-done
 }
 
