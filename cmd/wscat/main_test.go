@@ -12,6 +12,7 @@ import (
 	"github.com/bronco-ws/bronco/server"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // echo sends text back, pings on "ping me", and closes with 4000 on "bye".
@@ -51,13 +52,18 @@ func TestWscat(t *testing.T) {
 		args  []string
 		input string // "" leaves standard input open: the server ends the session
 		want  []string
+		// unordered: the lines may come in any order (stdin's error and the server's
+		// messages are printed by two goroutines)
+		unordered bool
 	}{
 		{"lines echo, end of input closes with 1000", []string{url}, "hello\nworld\n",
-			[]string{`connected (subprotocol "", extensions [])`, "< hello", "< world", `closed: 1000 (normal closure) ""`}},
+			[]string{`connected (subprotocol "", extensions [])`, "< hello", "< world", `closed: 1000 (normal closure) ""`}, false},
 		{"compression, and the server's ping shown", []string{"-compress", url}, "ping me\n",
-			[]string{`connected (subprotocol "", extensions [{permessage-deflate []}])`, `< ping "hi"`, "< pinged", `closed: 1000 (normal closure) ""`}},
+			[]string{`connected (subprotocol "", extensions [{permessage-deflate []}])`, `< ping "hi"`, "< pinged", `closed: 1000 (normal closure) ""`}, false},
+		{"a line over the message limit is reported, not dropped", []string{url}, "ok\n" + strings.Repeat("x", 16<<20+1) + "\n",
+			[]string{`connected (subprotocol "", extensions [])`, "stdin: bufio.Scanner: token too long; closing", "< ok", `closed: 1000 (normal closure) ""`}, true},
 		{"the server closes", []string{url}, "",
-			[]string{`connected (subprotocol "", extensions [])`, `closed by server: 4000 "see you"`}},
+			[]string{`connected (subprotocol "", extensions [])`, `closed by server: 4000 "see you"`}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +81,11 @@ func TestWscat(t *testing.T) {
 				t.Fatalf("run: %v\n%s", err, out.String())
 			}
 			got := strings.Split(strings.TrimSpace(out.String()), "\n")
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			var opts []cmp.Option
+			if tt.unordered {
+				opts = append(opts, cmpopts.SortSlices(func(a, b string) bool { return a < b }))
+			}
+			if diff := cmp.Diff(tt.want, got, opts...); diff != "" {
 				t.Errorf("output (-want +got):\n%s", diff)
 			}
 		})

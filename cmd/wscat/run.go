@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bronco-ws/bronco/client"
+	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
 )
 
@@ -76,8 +77,12 @@ func run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 	go func() {
 		defer close(lines)
 		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64<<10), ws.DefaultMaxMessageSize) // a line is at most one message
 		for sc.Scan() {
 			lines <- sc.Text()
+		}
+		if err := sc.Err(); err != nil {
+			say("stdin: %v; closing", err) // not a silent end: a line too long, a read error
 		}
 	}()
 	for {
