@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"encoding/binary"
 	"slices"
 
 	"github.com/bronco-ws/bronco/ws/frame"
@@ -100,7 +101,7 @@ func (e *Engine) Release() {
 // The engine answers the peer itself, by queueing control frames that [Engine.AppendReplies]
 // hands out: a pong for each ping (RFC 6455 §5.5.2; only for the latest of pings parsed
 // between two AppendReplies calls, as §5.5.3 allows, so the queue stays bounded), the echo of the peer's close code
-// (§5.5.1), and, when Parse returns an error, the close frame that fails the connection with
+// and reason (§5.5.1), and, when Parse returns an error, the close frame that fails the connection with
 // frame.CloseCodeOf(err) (§7.1.7). Once our close frame is sent, nothing more is queued. An
 // error is sticky: Parse returns it again on every later call. After the peer's close frame,
 // Parse consumes and ignores everything (§5.5.1: no data after a close).
@@ -123,10 +124,24 @@ func (e *Engine) Parse(b []byte) (ev Event, n int, err error) {
 		}
 	case EventClose:
 		if !e.closeSent {
-			e.replies, _ = e.AppendClose(e.replies, ev.Code, "")
+			e.replies = e.appendCloseEcho(e.replies, ev.Code, ev.Data)
 		}
 	}
 	return ev, n, err
+}
+
+// appendCloseEcho answers the peer's close with its own code and reason (§5.5.1: the
+// endpoint "typically echos the status code it received"). The reason goes back too, as
+// node's ws and Python's websockets do, so that a browser's CloseEvent shows the reason its
+// page sent; Parse has checked both, so the echo is a valid close frame.
+func (e *Engine) appendCloseEcho(dst []byte, code frame.CloseCode, reason []byte) []byte {
+	var buf [frame.MaxControlPayload]byte
+	p := buf[:0]
+	if code != frame.CloseNoStatus {
+		p = append(binary.BigEndian.AppendUint16(p, uint16(code)), reason...)
+	}
+	e.closeSent = true
+	return e.AppendFrame(dst, frame.Header{Fin: true, Opcode: frame.OpClose}, p)
 }
 
 // failWith records err as the connection's end and queues the close frame it calls for.
