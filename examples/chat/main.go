@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"flag"
 	"log"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -109,6 +110,10 @@ func main() {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(page)
 	})
-	log.Printf("chat on http://%s/", *addr)
-	log.Fatal(http.ListenAndServe(*addr, mux))
+	ln, err := net.Listen("tcp", *addr) // port 0 picks a free port, printed below
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("chat on http://%s/", ln.Addr())
+	log.Fatal(http.Serve(ln, mux))
 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the interop suite needs on a fresh machine, each pinned: Debian's chromium,
+# node's ws and playwright-core from node/package-lock.json, Python's websockets into a private
+# venv from python/requirements.txt. The Go peers come with `go test` through go.mod. Every
+# step is skipped when what it installs is already there at the pinned version.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Chromium: Debian's package. Debian replaces a version on its mirror when a security update
+# lands, so the exact version cannot be pinned forever; the one installed is printed, and
+# the suite records it in its summary.
+if ! command -v chromium >/dev/null 2>&1; then
+	echo "interop: installing Debian's chromium"
+	export DEBIAN_FRONTEND=noninteractive
+	sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+	timeout 300 $sudo apt-get update -qq
+	timeout 600 $sudo apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji >/dev/null
+fi
+chromium --version
+
+# node: npm ci installs exactly what package-lock.json names.
+if ! node -e 'const p=require("./node/package-lock.json").packages;for(const n of ["ws","playwright-core"]){if(require("./node/node_modules/"+n+"/package.json").version!==p["node_modules/"+n].version)process.exit(1)}' 2>/dev/null; then
+	echo "interop: npm ci"
+	(cd node && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "node $(node --version), ws $(node -p 'require("./node/node_modules/ws/package.json").version'), playwright-core $(node -p 'require("./node/node_modules/playwright-core/package.json").version')"
+
+# Python: a venv of our own, so nothing touches the system's site-packages.
+if ! .venv/bin/python -c 'import sys, websockets; sys.exit(websockets.__version__ != sys.argv[1])' \
+	"$(sed -n 's/^websockets==//p' python/requirements.txt)" 2>/dev/null; then
+	echo "interop: python venv"
+	rm -rf .venv
+	python3 -m venv .venv
+	timeout 300 .venv/bin/pip install -q --disable-pip-version-check -r python/requirements.txt
+fi
+echo "$(.venv/bin/python --version), websockets $(.venv/bin/python -c 'import websockets; print(websockets.__version__)')"
