@@ -1,0 +1,315 @@
+package interop
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var (
+	cases   *Cases
+	fleet   *Fleet
+	summary = NewSummary()
+)
+
+// TestMain starts bronco's eight servers once for every test, and prints the summary table
+// at the end: to stdout, to out/summary.md, and between the README's interop markers when
+// INTEROP_README names it (make interop does, on a full run).
+func TestMain(m *testing.M) {
+	var err error
+	if cases, err = LoadCases("."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if fleet, err = StartFleet("."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	code := m.Run()
+	fleet.Stop()
+	table := fmt.Sprintf("Interop on %s (`make interop`), %s.\n\n%s", time.Now().UTC().Format("2006-01-02"), versions(), summary.Markdown())
+	fmt.Printf("\n%s\n", table)
+	if fails := summary.Failures(); len(fails) > 0 {
+		fmt.Printf("Failures:\n  %s\n", strings.Join(fails, "\n  "))
+	}
+	os.MkdirAll("out", 0o755)
+	os.WriteFile(filepath.Join("out", "summary.md"), []byte(table), 0o644)
+	if readme := os.Getenv("INTEROP_README"); readme != "" && code == 0 {
+		if err := WriteBetweenMarkers(readme, table); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// clientPlan is every run a peer's client makes against bronco's servers: on a plain server,
+// with and without an offer; on a deflate server, no offer, the default offer, and where the
+// peer can make them, the explicit offers.
+func clientPlan(peer string, explicit bool) []PlanRun {
+	var plan []PlanRun
+	for _, s := range fleet.Servers {
+		variants := PlainVariants
+		if s.Compression == "deflate" {
+			variants = []string{"plain", "deflate"}
+			if explicit {
+				variants = append(variants, ExplicitVariants...)
+			}
+		}
+		for _, v := range variants {
+			plan = append(plan, PlanRun{URL: s.URL + "?cell=" + peer + "-" + v, Variant: v})
+		}
+	}
+	return plan
+}
+
+// judgeServerRuns judges runs of a peer's client against bronco's servers, each as a subtest
+// named by its server and variant, and adds them to the summary.
+func judgeServerRuns(t *testing.T, peer string, results []Result) {
+	byURL := map[string]*Server{}
+	for _, s := range fleet.Servers {
+		byURL[s.URL] = s
+	}
+	for _, r := range results {
+		base, query, _ := strings.Cut(r.URL, "?cell=")
+		s := byURL[base]
+		if s == nil {
+			t.Errorf("%s: a result for an unknown server %s", peer, r.URL)
+			continue
+		}
+		t.Run(s.Name+"/"+r.Variant, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var seen *Close
+			reason, err := fleet.WaitEnd(ctx, s.Name, query)
+			if err != nil {
+				t.Error(err)
+			} else {
+				seen = SeenClose(reason)
+			}
+			fails := Judge(r, s.Compression == "deflate", true, cases, seen)
+			if reason != nil && seen == nil {
+				fails = append(fails, fmt.Sprintf("server's Terminate got %v", reason))
+			}
+			summary.Add(peer, Compression(s.Compression == "deflate", r.Variant), s.Place(), s.Name+" "+r.Variant, fails)
+			if diff := cmp.Diff([]string(nil), fails); diff != "" {
+				t.Errorf("%s → bronco %s, variant %s (-want +got failures):\n%s\nnotes: %q", peer, s.Name, r.Variant, diff, r.Notes)
+			}
+		})
+	}
+}
+
+// TestPeerClientsAgainstBroncoServer runs node's ws and Python's websockets clients against
+// every setup of bronco's server, with every offer.
+func TestPeerClientsAgainstBroncoServer(t *testing.T) {
+	for _, p := range Peers {
+		t.Run(p.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			short := strings.Fields(p.Name)[0]
+			results := RunProcClient(ctx, ".", p.Client, clientPlan(short, true))
+			judgeServerRuns(t, p.Name, results)
+		})
+	}
+}
+
+// TestGoClientsAgainstBroncoServer runs gorilla's and coder's clients against every setup of
+// bronco's server, plain and with their own permessage-deflate offers.
+func TestGoClientsAgainstBroncoServer(t *testing.T) {
+	for _, lib := range []string{"gorilla", "coder"} {
+		t.Run(lib, func(t *testing.T) {
+			var results []Result
+			for _, run := range clientPlan(lib, false) {
+				results = append(results, RunGoClient(lib, run.URL, run.Variant, cases))
+			}
+			judgeServerRuns(t, goPeerName(lib), results)
+		})
+	}
+}
+
+func goPeerName(lib string) string {
+	return map[string]string{"gorilla": "gorilla/websocket", "coder": "coder/websocket"}[lib]
+}
+
+// TestBroncoClientAgainstPeerServers runs bronco's client against each peer's echo server,
+// plain and deflate, with every offer where the peer's server takes explicit ones.
+func TestBroncoClientAgainstPeerServers(t *testing.T) {
+	type peerServer struct {
+		name     string
+		start    func(ctx context.Context, compression string) (*PeerServer, error)
+		explicit bool
+	}
+	var peers []peerServer
+	for _, p := range Peers {
+		peers = append(peers, peerServer{p.Name, func(ctx context.Context, c string) (*PeerServer, error) {
+			return StartProcServer(ctx, ".", p.Server, c)
+		}, true})
+	}
+	for _, lib := range []string{"gorilla", "coder"} {
+		peers = append(peers, peerServer{goPeerName(lib), func(_ context.Context, c string) (*PeerServer, error) {
+			return StartGoServer(lib, c == "deflate")
+		}, false})
+	}
+	for _, p := range peers {
+		for _, comp := range []string{"plain", "deflate"} {
+			t.Run(p.name+"/"+comp, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+				defer cancel()
+				ps, err := p.start(ctx, comp)
+				if err != nil {
+					summary.Add(p.name, Compression(comp == "deflate", "deflate"), ClientColumn, comp+" server", []string{err.Error()})
+					t.Fatal(err)
+				}
+				defer ps.Stop()
+				variants := []string{"plain", "deflate"}
+				if comp == "deflate" && p.explicit {
+					variants = append(variants, ExplicitVariants...)
+				}
+				for _, v := range variants {
+					t.Run(v, func(t *testing.T) {
+						path := "/bronco-" + comp + "-" + v
+						r := RunGoClient("bronco", strings.TrimSuffix(ps.URL, "/")+path, v, cases)
+						wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+						defer wcancel()
+						var seen *Close
+						if e, err := ps.Ends.Wait(wctx, path); err != nil {
+							t.Error(err)
+						} else {
+							seen = e.Close
+						}
+						fails := Judge(r, comp == "deflate", false, cases, seen)
+						summary.Add(p.name, Compression(comp == "deflate", v), ClientColumn, comp+" server "+v, fails)
+						if diff := cmp.Diff([]string(nil), fails); diff != "" {
+							t.Errorf("bronco client → %s %s server, variant %s (-want +got failures):\n%s\nnotes: %q", p.name, comp, v, diff, r.Notes)
+						}
+					})
+				}
+			})
+		}
+	}
+}
+
+// TestBrowserAgainstBroncoServer opens the page in headless Chromium once per setup of
+// bronco's server: the browser's own WebSocket, same origin as the endpoint on net/http.
+func TestBrowserAgainstBroncoServer(t *testing.T) {
+	var pages []string
+	for _, s := range fleet.Servers {
+		pages = append(pages, s.Page)
+	}
+	list, _ := json.Marshal(pages)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "node/browser.mjs", "pages", string(list))
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	byPage := map[string]Result{}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r Result
+		if json.Unmarshal(sc.Bytes(), &r) == nil {
+			byPage[r.URL] = r
+		}
+	}
+	var results []Result
+	for _, s := range fleet.Servers {
+		r, ok := byPage[s.Page]
+		if !ok {
+			r.Failures = []string{fmt.Sprintf("no result from the page (exit: %v); stderr: %s", err, tail(stderr.String(), 2000))}
+		}
+		r.URL, r.Variant = s.URL+"?cell=browser", "browser"
+		results = append(results, r)
+	}
+	judgeServerRuns(t, "Chromium", results)
+}
+
+// TestChatInBrowser runs the chat example and has two Chromium pages talk through it; the
+// screenshot goes to out/chat.png.
+func TestChatInBrowser(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	bin, _ := filepath.Abs(filepath.Join("out", "chat"))
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./examples/chat")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the chat example: %v\n%s", err, out)
+	}
+	chat := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0")
+	logs, err := chat.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chat.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { chat.Process.Kill(); chat.Wait() }()
+	addr := regexp.MustCompile(`chat on (http://\S+)`)
+	var url string
+	sc := bufio.NewScanner(logs)
+	for url == "" && sc.Scan() {
+		if m := addr.FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		t.Fatal("the chat example printed no address")
+	}
+	go sc.Scan() // keep draining its log
+	shot, _ := filepath.Abs(filepath.Join("out", "chat.png"))
+	cmd := exec.CommandContext(ctx, "node", "node/browser.mjs", "chat", url, shot)
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var res struct {
+		OK       bool     `json:"ok"`
+		Failures []string `json:"failures"`
+	}
+	if jerr := json.Unmarshal(out, &res); jerr != nil {
+		res.Failures = append(res.Failures, fmt.Sprintf("no result (exit %v, output %q): %s", err, out, tail(stderr.String(), 2000)))
+	} else if !res.OK && len(res.Failures) == 0 {
+		res.Failures = []string{"not ok, without a failure named"}
+	}
+	summary.Note(fmt.Sprintf("Chat example in two Chromium pages (a line typed in one appears in the other, and back): %s.", verdict(res.Failures)))
+	if diff := cmp.Diff([]string(nil), res.Failures); diff != "" {
+		t.Errorf("chat in the browser (-want +got failures):\n%s", diff)
+	}
+}
+
+func verdict(fails []string) string {
+	if len(fails) == 0 {
+		return "PASS"
+	}
+	return "**FAIL**"
+}
+
+// versions names the peers' versions as this machine has them.
+func versions() string {
+	run := func(dir string, argv ...string) string {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			return "?"
+		}
+		return strings.TrimSpace(string(out))
+	}
+	chromium := strings.TrimSuffix(run(".", "chromium", "--version"), " built on Debian GNU/Linux 12 (bookworm)")
+	return strings.Join([]string{
+		chromium,
+		"node " + run(".", "node", "--version") + " with ws " + run("node", "node", "-p", `require("ws/package.json").version`),
+		"Python websockets " + run(".", ".venv/bin/python", "-c", "import websockets; print(websockets.__version__)"),
+		"gorilla/websocket " + run(".", "go", "list", "-m", "-f", "{{.Version}}", "github.com/gorilla/websocket"),
+		"coder/websocket " + run(".", "go", "list", "-m", "-f", "{{.Version}}", "github.com/coder/websocket"),
+	}, ", ")
+}
