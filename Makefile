@@ -5,7 +5,7 @@ FUZZTIME ?= 30s
 BENCH    ?= .
 COUNT    ?= 1
 
-.PHONY: test vet fuzz bench autobahn bench-peers api
+.PHONY: test vet fuzz bench autobahn bench-peers api interop
 
 # One run covers every server setup (bare listener and net/http, goroutine and event loop).
 test: vet
@@ -24,6 +24,14 @@ fuzz:
 		echo "== $$t"; \
 		$(GO) test ./fuzz/ -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s || exit 1; \
 	done
+
+# bronco against peers nobody here wrote (interop/README.md): headless Chromium, node ws,
+# Python websockets, gorilla and coder, both ways where a peer has both roles, on every
+# server setup, plain and permessage-deflate. interop/setup.sh installs the pinned peers
+# first; the summary table goes to interop/out/summary.md and between the README's markers.
+interop:
+	bash interop/setup.sh
+	cd interop && INTEROP_README=$(CURDIR)/README.md $(GO) test -count=1 -timeout 9m $(if $(V),-v) .
 
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) ./ws/...
