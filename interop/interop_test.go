@@ -187,7 +187,14 @@ func TestBroncoClientAgainstPeerServers(t *testing.T) {
 						} else {
 							seen = e.Close
 						}
-						fails := Judge(r, comp == "deflate", false, cases, seen)
+						deflates := comp == "deflate"
+						if v == "smwb-8" && deflates && r.Extensions == "" {
+							// RFC 7692 §7.1.2.1 lets a server decline such an offer, and
+							// zlib-based ones do: zlib cannot compress with a 256-byte window.
+							deflates = false
+							summary.Note(fmt.Sprintf("%s's server declines an offer of server_max_window_bits=8 (zlib cannot compress with a 256-byte window; RFC 7692 §7.1.2.1 allows it), so that run is plain.", p.name))
+						}
+						fails := Judge(r, deflates, false, cases, seen)
 						summary.Add(p.name, Compression(comp == "deflate", v), ClientColumn, comp+" server "+v, fails)
 						if diff := cmp.Diff([]string(nil), fails); diff != "" {
 							t.Errorf("bronco client → %s %s server, variant %s (-want +got failures):\n%s\nnotes: %q", p.name, comp, v, diff, r.Notes)
