@@ -31,7 +31,8 @@ fuzz:
 # first; the summary table goes to interop/out/summary.md and between the README's markers.
 interop:
 	bash interop/setup.sh
-	cd interop && INTEROP_README=$(CURDIR)/README.md $(GO) test -count=1 -timeout 9m $(if $(V),-v) .
+	cd interop && INTEROP_README=$(CURDIR)/README.md $(GO) test -count=1 -timeout 9m $(if $(V),-v) .; \
+		status=$$?; cat out/summary.md; exit $$status
 
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) ./ws/...

@@ -28,6 +28,9 @@ type EchoCase struct {
 	Type  string `json:"type"` // "text" or "binary"
 	Size  int    `json:"size"`
 	Split []int  `json:"split"` // byte offsets where the message is cut into frames
+	// Period, for binary, repeats a stretch of xorshift32 bytes every Period bytes, so that
+	// compressors reach that far back (README.md, "Payloads").
+	Period int `json:"period"`
 }
 
 // LoadCases reads cases.json from dir.
@@ -46,6 +49,21 @@ func LoadCases(dir string) (*Cases, error) {
 // Payload is the message of c, built by the contract's rules so that every language builds
 // the same bytes.
 func (c EchoCase) Payload() []byte {
+	if c.Type == "binary" && c.Period > 0 {
+		stretch := make([]byte, c.Period)
+		x := uint32(2463534242)
+		for i := range stretch {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			stretch[i] = byte(x)
+		}
+		b := make([]byte, c.Size)
+		for i := range b {
+			b[i] = stretch[i%c.Period]
+		}
+		return b
+	}
 	if c.Type == "binary" {
 		b := make([]byte, c.Size)
 		for i := range b {

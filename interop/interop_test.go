@@ -12,9 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 var (
@@ -103,9 +100,7 @@ func judgeServerRuns(t *testing.T, peer string, results []Result) {
 				fails = append(fails, fmt.Sprintf("server's Terminate got %v", reason))
 			}
 			summary.Add(peer, Compression(s.Compression == "deflate", r.Variant), s.Place(), s.Name+" "+r.Variant, fails)
-			if diff := cmp.Diff([]string(nil), fails); diff != "" {
-				t.Errorf("%s → bronco %s, variant %s (-want +got failures):\n%s\nnotes: %q", peer, s.Name, r.Variant, diff, r.Notes)
-			}
+			report(t, fmt.Sprintf("%s → bronco %s, variant %s", peer, s.Name, r.Variant), fails, r.Notes)
 		})
 	}
 }
@@ -197,9 +192,7 @@ func TestBroncoClientAgainstPeerServers(t *testing.T) {
 						}
 						fails := Judge(r, deflates, false, cases, seen)
 						summary.Add(p.name, Compression(comp == "deflate", v), ClientColumn, comp+" server "+v, fails)
-						if diff := cmp.Diff([]string(nil), fails); diff != "" {
-							t.Errorf("bronco client → %s %s server, variant %s (-want +got failures):\n%s\nnotes: %q", p.name, comp, v, diff, r.Notes)
-						}
+						report(t, fmt.Sprintf("bronco client → %s %s server, variant %s", p.name, comp, v), fails, r.Notes)
 					})
 				}
 			})
@@ -289,9 +282,21 @@ func TestChatInBrowser(t *testing.T) {
 		res.Failures = []string{"not ok, without a failure named"}
 	}
 	summary.Note(fmt.Sprintf("Chat example in two Chromium pages (a line typed in one appears in the other, and back): %s.", verdict(res.Failures)))
-	if diff := cmp.Diff([]string(nil), res.Failures, cmpopts.EquateEmpty()); diff != "" {
-		t.Errorf("chat in the browser (-want +got failures):\n%s", diff)
+	report(t, "chat in the browser", res.Failures, nil)
+}
+
+// report fails t with every failure of a run in full, one per line, so that the CI log alone
+// names the case, the bytes and the close code.
+func report(t *testing.T, run string, fails, notes []string) {
+	t.Helper()
+	if len(fails) == 0 {
+		return
 	}
+	msg := run + ":\n  " + strings.Join(fails, "\n  ")
+	if len(notes) > 0 {
+		msg += "\nnotes:\n  " + strings.Join(notes, "\n  ")
+	}
+	t.Error(msg)
 }
 
 func verdict(fails []string) string {

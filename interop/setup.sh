@@ -16,7 +16,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 	timeout 300 $sudo apt-get update -qq
 	timeout 600 $sudo apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji >/dev/null
 fi
-chromium --version
+chromium --version 2>/dev/null # its wrapper script complains on stderr about nothing
 
 # node: npm ci installs exactly what package-lock.json names.
 if ! node -e 'const p=require("./node/package-lock.json").packages;for(const n of ["ws","playwright-core"]){if(require("./node/node_modules/"+n+"/package.json").version!==p["node_modules/"+n].version)process.exit(1)}' 2>/dev/null; then

@@ -37,10 +37,26 @@ function text(n) {
   return b;
 }
 
-const payloads = new Map(); // "type/size" -> Buffer, built once per process
-function payload(type, size) {
-  const key = `${type}/${size}`;
-  if (!payloads.has(key)) payloads.set(key, type === 'binary' ? binary(size) : text(size));
+// repeating(n, p): byte i is byte i % p of the xorshift32 stream seeded 2463534242.
+function repeating(n, p) {
+  const stretch = Buffer.alloc(p);
+  let x = 2463534242;
+  for (let i = 0; i < p; i++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x >>>= 0; // back to 32-bit unsigned
+    stretch[i] = x & 0xff;
+  }
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = stretch[i % p];
+  return b;
+}
+
+const payloads = new Map(); // "type/size/period" -> Buffer, built once per process
+function payload(type, size, period) {
+  const key = `${type}/${size}/${period ?? 0}`;
+  if (!payloads.has(key)) {
+    payloads.set(key, type === 'text' ? text(size) : period ? repeating(size, period) : binary(size));
+  }
   return payloads.get(key);
 }
 
@@ -120,7 +136,7 @@ async function run({ url, variant }) {
 
     for (const c of cases.echo) {
       step = `case ${c.name}`;
-      const want = payload(c.type, c.size);
+      const want = payload(c.type, c.size, c.period);
       const binary = c.type === 'binary';
       // Fragments go out as Buffers for text too, so a fragment may end inside a character.
       let from = 0;

@@ -50,8 +50,22 @@ def text(n):
 
 
 @cache
-def payload(type_, size):
-    return binary(size) if type_ == "binary" else text(size)
+def repeating(n, p):
+    """Byte i is byte i % p of the xorshift32 stream seeded 2463534242."""
+    stretch = bytearray(p)
+    x = 2463534242
+    for i in range(p):
+        x ^= (x << 13) & 0xFFFFFFFF
+        x ^= x >> 17
+        x ^= (x << 5) & 0xFFFFFFFF
+        stretch[i] = x & 0xFF
+    return (bytes(stretch) * (n // p + 1))[:n]
+
+
+def payload(type_, size, period=None):
+    if type_ == "text":
+        return text(size)
+    return repeating(size, period) if period else binary(size)
 
 
 def connect_options(variant):
@@ -86,7 +100,7 @@ async def steps(ws, result, at):
     """The contract's steps 2 to 4 on an open connection; at[0] names the current step."""
     for case in CASES["echo"]:
         at[0] = f"case {case['name']}"
-        want = payload(case["type"], case["size"])
+        want = payload(case["type"], case["size"], case.get("period"))
         is_text = case["type"] == "text"
         if "split" in case:
             # An iterable goes out as one fragmented message, a frame per item; bytes with
