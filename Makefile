@@ -29,9 +29,10 @@ fuzz:
 # Python websockets, gorilla and coder, both ways where a peer has both roles, on every
 # server setup, plain and permessage-deflate. interop/setup.sh installs the pinned peers
 # first; the summary table goes to interop/out/summary.md and between the README's markers.
+# bronco's servers run inside the test, under the race detector, fed by the real peers.
 interop:
 	bash interop/setup.sh
-	cd interop && INTEROP_README=$(CURDIR)/README.md $(GO) test -count=1 -timeout 9m $(if $(V),-v) .; \
+	cd interop && INTEROP_README=$(CURDIR)/README.md $(GO) test -race -count=1 -timeout 9m $(if $(V),-v) .; \
 		status=$$?; cat out/summary.md; exit $$status
 
 bench:

@@ -6,15 +6,20 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Chromium: Debian's package. Debian replaces a version on its mirror when a security update
-# lands, so the exact version cannot be pinned forever; the one installed is printed, and
-# the suite records it in its summary.
+# Chromium: Debian's package, at the version the suite was last checked with. Debian drops a
+# version from its mirror when a security update replaces it; then the newer one is installed
+# with a warning rather than no browser at all, and the summary names the version that ran.
+chromium_version=156.0.8078.114-1~deb12u1
 if ! command -v chromium >/dev/null 2>&1; then
-	echo "interop: installing Debian's chromium"
+	echo "interop: installing Debian's chromium $chromium_version"
 	export DEBIAN_FRONTEND=noninteractive
 	sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
 	timeout 300 $sudo apt-get update -qq
-	timeout 600 $sudo apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji >/dev/null
+	if ! timeout 600 $sudo apt-get install -y -qq --no-install-recommends \
+		"chromium=$chromium_version" "chromium-common=$chromium_version" fonts-noto-color-emoji >/dev/null; then
+		echo "interop: warning: chromium $chromium_version is no longer on the mirror; installing the current one"
+		timeout 600 $sudo apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji >/dev/null
+	fi
 fi
 chromium --version 2>/dev/null # its wrapper script complains on stderr about nothing
 
