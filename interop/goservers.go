@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 
 	coder "github.com/coder/websocket"
 	gorilla "github.com/gorilla/websocket"
@@ -20,38 +19,19 @@ type PeerServer struct {
 }
 
 // EndLog collects the connections a peer's server saw end, by path.
-type EndLog struct {
-	mu      sync.Mutex
-	ends    map[string]Ended
-	changed chan struct{}
-}
+type EndLog struct{ ends *ends[string, Ended] }
 
-func newEndLog() *EndLog { return &EndLog{ends: map[string]Ended{}, changed: make(chan struct{})} }
+func newEndLog() *EndLog { return &EndLog{newEnds[string, Ended]()} }
 
-func (l *EndLog) add(e Ended) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.ends[e.Path] = e
-	close(l.changed)
-	l.changed = make(chan struct{})
-}
+func (l *EndLog) add(e Ended) { l.ends.add(e.Path, e) }
 
 // Wait returns the end of the connection to path, once the server has reported it.
 func (l *EndLog) Wait(ctx context.Context, path string) (Ended, error) {
-	for {
-		l.mu.Lock()
-		e, ok := l.ends[path]
-		changed := l.changed
-		l.mu.Unlock()
-		if ok {
-			return e, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return Ended{}, fmt.Errorf("the peer's server reported no end for %s: %w", path, ctx.Err())
-		}
+	e, err := l.ends.wait(ctx, path)
+	if err != nil {
+		return e, fmt.Errorf("the peer's server reported no end for %s: %w", path, err)
 	}
+	return e, nil
 }
 
 // StartGoServer starts a Go library's echo server ("gorilla" or "coder"), plain or with

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/bronco-ws/bronco/server"
@@ -56,12 +55,10 @@ type Fleet struct {
 	// OnEnd, when set before the first connection, is told of every connection's end.
 	OnEnd func(setup, cell string, r server.Reason)
 
-	mu sync.Mutex
 	// ends holds the reason Terminate got, by setup name and the cell query parameter of
-	// the connection's URL; changed is closed and replaced at each new end.
-	ends    map[[2]string]server.Reason
-	changed chan struct{}
-	stop    []func()
+	// the connection's URL.
+	ends *ends[[2]string, server.Reason]
+	stop []func()
 }
 
 // StartFleet starts the eight servers on 127.0.0.1. The net/http ones also serve the browser
@@ -69,7 +66,7 @@ type Fleet struct {
 // the bare ones, which speak nothing but WebSocket, get their page from a server of its own
 // and accept that origin.
 func StartFleet(dir string) (*Fleet, error) {
-	f := &Fleet{ends: map[[2]string]server.Reason{}, changed: make(chan struct{})}
+	f := &Fleet{ends: newEnds[[2]string, server.Reason]()}
 	files := pageFiles(dir)
 	pageMux := http.NewServeMux()
 	pageMux.Handle("/interop/", files)
@@ -135,21 +132,11 @@ func (f *Fleet) Stop() {
 
 // WaitEnd returns the reason the server of setup gave Terminate for the connection of cell.
 func (f *Fleet) WaitEnd(ctx context.Context, setup, cell string) (server.Reason, error) {
-	key := [2]string{setup, cell}
-	for {
-		f.mu.Lock()
-		r, ok := f.ends[key]
-		changed := f.changed
-		f.mu.Unlock()
-		if ok {
-			return r, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("server %s: no Terminate for cell %q: %w", setup, cell, ctx.Err())
-		}
+	r, err := f.ends.wait(ctx, [2]string{setup, cell})
+	if err != nil {
+		return nil, fmt.Errorf("server %s: no Terminate for cell %q: %w", setup, cell, err)
 	}
+	return r, nil
 }
 
 // ended records a connection's end and wakes every WaitEnd.
@@ -157,11 +144,7 @@ func (f *Fleet) ended(setup, cell string, r server.Reason) {
 	if f.OnEnd != nil {
 		f.OnEnd(setup, cell, r)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.ends[[2]string{setup, cell}] = r
-	close(f.changed)
-	f.changed = make(chan struct{})
+	f.ends.add([2]string{setup, cell}, r)
 }
 
 // SeenClose is the close a Terminate reason reports the client sent, or nil.
