@@ -176,6 +176,11 @@ func TestFromHTTP(t *testing.T) {
 		if err != nil || tt.wantErr != nil && tt.wantErr.Kind == "ErrMalformed" {
 			continue // net/http refuses it, or it is a syntax row net/http is more lenient about
 		}
+		if hr.ProtoMajor == 2 {
+			// net/http's HTTP/1 server refuses an HTTP/2.0 request line; a request with
+			// ProtoMajor 2 reaching FromHTTP came over HTTP/2 (TestFromHTTP2).
+			continue
+		}
 		compared++
 		t.Run(tt.name, func(t *testing.T) {
 			delete(hr.Header, "Host")

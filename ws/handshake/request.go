@@ -31,18 +31,19 @@ const (
 	nameAccept     = "Sec-WebSocket-Accept"
 )
 
-// Request is a client's opening handshake that passed every check of RFC 6455 §4.2.1.
+// Request is a client's opening handshake that passed every check of RFC 6455 §4.2.1, or,
+// over HTTP/2, of RFC 8441 §4–5 (an extended CONNECT; only FromHTTP sees those).
 type Request struct {
-	Method string // always "GET"
-	Target string // the request-target as sent, such as "/chat?x=1"
-	Proto  string // such as "HTTP/1.1"
+	Method string // "GET", or "CONNECT" over HTTP/2
+	Target string // the request-target as sent, such as "/chat?x=1"; over HTTP/2, the :path
+	Proto  string // such as "HTTP/1.1", or "HTTP/2.0"
 	// Host is the authority the client asked for: the Host header, or the authority of an
 	// absolute-form target, which RFC 9112 §3.2.2 says takes precedence.
 	Host string
 	// Origin is the Origin header, "" if absent. Deciding whether to accept it is the
 	// server's policy (RFC 6455 §4.2.2, §10.2), not this package's.
 	Origin     string
-	Key        string                // the Sec-WebSocket-Key value as sent
+	Key        string                // the Sec-WebSocket-Key value as sent; "" over HTTP/2
 	Protocols  []string              // Sec-WebSocket-Protocol offers, in order of preference
 	Extensions []extension.Extension // Sec-WebSocket-Extensions offers, in order
 	// Header holds every header line under its canonical key except Host, which net/http
@@ -83,6 +84,10 @@ func ReadRequest(br *bufio.Reader, lim Limits) (*Request, error) {
 // FromHTTP validates a request that net/http has already read, with the same rules as
 // [ReadRequest], and returns the same result. Header is r.Header itself, not a copy; net/http's
 // server has already moved Host out of it and refused a missing or repeated Host.
+//
+// An HTTP/2 request is checked as RFC 8441 asks: an extended CONNECT with :protocol
+// websocket (net/http's server hands its handlers those only with GODEBUG=http2xconnect=1
+// in the environment) and no Sec-WebSocket-Key; [Response.HTTP2Header] writes the answer.
 func FromHTTP(r *http.Request) (*Request, error) {
 	req := &Request{
 		Method: r.Method,
@@ -101,7 +106,11 @@ func FromHTTP(r *http.Request) (*Request, error) {
 	if req.Host != "" {
 		hosts = 1 // net/http's server has already refused a repeated Host
 	}
-	if err := req.validate(hosts); err != nil {
+	validate := req.validate
+	if r.ProtoMajor == 2 {
+		validate = req.validateHTTP2 // HTTP/2 as net/http's server parsed it, not as a request line says
+	}
+	if err := validate(hosts); err != nil {
 		return nil, err
 	}
 	return req, nil
@@ -161,6 +170,44 @@ func (r *Request) validate(hosts int) error {
 		return err
 	}
 	r.Key = h[keyKey][0]
+	return r.checkOffers()
+}
+
+// validateHTTP2 applies RFC 8441 §4 and §5 to an HTTP/2 request: an extended CONNECT whose
+// :protocol is websocket, with a :path, an :authority, and Sec-WebSocket-Version 13; the
+// subprotocol and extension offers are read as over HTTP/1.1. There is no
+// Sec-WebSocket-Key (§5: the key and Sec-WebSocket-Accept are not used), so one that comes
+// anyway is ignored and Key stays "".
+func (r *Request) validateHTTP2(hosts int) error {
+	if r.Method != http.MethodConnect {
+		return newError(http.StatusMethodNotAllowed, "", "over HTTP/2 a WebSocket opens with an extended CONNECT (RFC 8441)", ErrBadMethod)
+	}
+	if p := r.Header[keyPseudoProtocol]; len(p) != 1 || p[0] != "websocket" {
+		return newError(http.StatusBadRequest, keyPseudoProtocol, "not websocket", ErrBadUpgrade)
+	}
+	if !strings.HasPrefix(r.Target, "/") {
+		return newError(http.StatusBadRequest, "", ":path is not a resource name", ErrBadTarget)
+	}
+	if strings.ContainsRune(r.Target, '#') {
+		return newError(http.StatusBadRequest, "", "fragment in :path", ErrBadTarget)
+	}
+	if err := checkHost(r.Host, hosts); err != nil {
+		return err
+	}
+	if err := checkVersion(r.Header[keyVersion]); err != nil {
+		return err
+	}
+	return r.checkOffers()
+}
+
+// keyPseudoProtocol is where net/http's HTTP/2 server puts an extended CONNECT's :protocol
+// pseudo-header (RFC 8441 §4).
+const keyPseudoProtocol = ":protocol"
+
+// checkOffers reads the Origin and the subprotocol and extension offers, the same over
+// HTTP/1.1 and HTTP/2.
+func (r *Request) checkOffers() error {
+	h := r.Header
 	switch origins := h[keyOrigin]; len(origins) {
 	case 0:
 	case 1:

@@ -84,6 +84,26 @@ func AppendResponse(dst []byte, req *Request, resp Response) []byte {
 	return append(dst, "\r\n"...)
 }
 
+// HTTP2Header adds to h the fields of the 200 (RFC 8441 §5) that answers an HTTP/2 request
+// FromHTTP accepted: the subprotocol, the extensions and the extra fields, as
+// [AppendResponse] writes them, but no Upgrade, Connection or Sec-WebSocket-Accept, which
+// HTTP/2 does not use.
+func (resp Response) HTTP2Header(h http.Header) {
+	if httptoken.IsToken(resp.Protocol) {
+		h.Set(nameProtocol, resp.Protocol)
+	}
+	if ext := extension.Append(nil, resp.Extensions); len(ext) > 0 {
+		h.Set(nameExtensions, string(ext))
+	}
+	for name, values := range resp.Header {
+		if writableField(name, values) {
+			for _, v := range values {
+				h.Add(name, trimOWS(v))
+			}
+		}
+	}
+}
+
 // AppendErrorResponse appends a complete HTTP/1.1 response refusing a handshake to dst:
 // the status line, Connection: close, a text/plain body of reason (or the status text when
 // reason is ""), its Content-Length, and the extra fields in sorted order. A 426 carries
