@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -188,8 +189,11 @@ func (g *goConn) read() {
 			n, _ := c.receive(g.rbuf[g.r:g.w]) // bytes that came with the error still count
 			g.r += n
 		}
-		if errors.Is(err, io.EOF) {
-			err = nil
+		switch {
+		case errors.Is(err, io.EOF):
+			err = nil // {error, closed}
+		case isStreamReset(err):
+			err = fmt.Errorf("%w: %w", ErrClosed, err) // RST_STREAM: {error, closed} too
 		}
 		c.closed(err)
 	}

@@ -40,11 +40,9 @@ func newProcess(t *testing.T, h Handler, opts Options) *Conn {
 		t.Fatal(err)
 	}
 	c := &Conn{drv: &fakeDriver{}}
-	if !s.setup(c, o, &Upgrade{Request: req, Header: map[string][]string{}, IdleTimeout: o.IdleTimeout}, h) {
+	if _, ok := s.setup(c, o, &Upgrade{Request: req, Header: map[string][]string{}, IdleTimeout: o.IdleTimeout}, h); !ok {
 		t.Fatal("setup refused")
 	}
-	head, _ := c.output()
-	c.wrote(len(head))
 	c.begin(t0)
 	return c
 }

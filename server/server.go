@@ -76,6 +76,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.terminateRefused(h, remote)
 		return
 	}
+	if r.ProtoMajor == 2 {
+		s.serveHTTP2(w, r, opts, u, h)
+		return
+	}
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		opts.Logger.Error("server: hijack failed", "err", err)
@@ -187,13 +191,15 @@ func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffer
 		g = newGoConn(nc)
 		c = &g.Conn
 	}
-	if !s.setup(c, opts, u, h) {
+	resp, ok := s.setup(c, opts, u, h)
+	if !ok {
 		// Shut down while upgrading: refuse rather than start a connection nobody will stop.
 		nc.Write(handshake.AppendErrorResponse(nil, http.StatusServiceUnavailable, "server shutting down", nil))
 		nc.Close()
 		s.terminateRefused(h, nc.RemoteAddr())
 		return nil
 	}
+	c.out = handshake.AppendResponse(c.output0(), u.Request, resp)
 	// At most a bufio.Reader's worth (4 KiB) came with the request.
 	if len(buffered) > 0 {
 		if lc != nil {
@@ -217,9 +223,9 @@ func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffer
 	return g
 }
 
-// setup fills in a new connection's process; it reports false when the server is shutting
-// down.
-func (s *Server) setup(c *Conn, opts *Options, u *Upgrade, h Handler) bool {
+// setup fills in a new connection's process and returns the response that accepts it; it
+// reports false when the server is shutting down.
+func (s *Server) setup(c *Conn, opts *Options, u *Upgrade, h Handler) (handshake.Response, bool) {
 	ext, extResp := negotiate(u, opts)
 	c.srv = s
 	c.opts = opts
@@ -239,11 +245,9 @@ func (s *Server) setup(c *Conn, opts *Options, u *Upgrade, h Handler) bool {
 		Codec:              ext,
 	})
 	if !s.add(c) {
-		return false
+		return handshake.Response{}, false
 	}
-	c.out = handshake.AppendResponse(c.output0(), u.Request,
-		handshake.Response{Protocol: u.protocol, Header: u.Header, Extensions: extResp})
-	return true
+	return handshake.Response{Protocol: u.protocol, Header: u.Header, Extensions: extResp}, true
 }
 
 func remoteAddrOf(r *http.Request) net.Addr { return stringAddr(r.RemoteAddr) }

@@ -30,11 +30,9 @@ func vocabularyProcess(t *testing.T, opts Options) *Conn {
 	u := &Upgrade{Request: req, Header: map[string][]string{}, IdleTimeout: o.IdleTimeout,
 		Compress: o.Compress, MaxFrameSize: o.MaxFrameSize, MaxMessageSize: o.MaxMessageSize}
 	c := &Conn{drv: &fakeDriver{}}
-	if !s.setup(c, o, u, newHandler()) {
+	if _, ok := s.setup(c, o, u, newHandler()); !ok {
 		t.Fatal("setup refused")
 	}
-	head, _ := c.output()
-	c.wrote(len(head))
 	c.begin(t0)
 	return c
 }
