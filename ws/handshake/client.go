@@ -214,6 +214,13 @@ func (res *ClientResult) validate(cr ClientRequest) error {
 	case accept[0] != AcceptKey(cr.Key):
 		return newError(status, nameAccept, "does not match the key", ErrBadAccept)
 	}
+	return res.checkChoices(cr, status)
+}
+
+// checkChoices checks the subprotocol and the extensions the server chose against the
+// offers, the same over HTTP/1.1 and HTTP/2.
+func (res *ClientResult) checkChoices(cr ClientRequest, status int) error {
+	h := res.Header
 	switch protos := h[keyProtocol]; {
 	case len(protos) > 1:
 		return newError(status, nameProtocol, "repeated", ErrBadProtocols)

@@ -136,3 +136,56 @@ func TestHTTP2Header(t *testing.T) {
 		t.Errorf("HTTP2Header (-want +got):\n%s", diff)
 	}
 }
+
+// TestClientHTTP2 checks the client's side of RFC 8441: the extended CONNECT's fields, and
+// the checks of the server's answer.
+func TestClientHTTP2(t *testing.T) {
+	cr := handshake.ClientRequest{
+		Host: "server.example.com", Target: "/chat", Origin: "https://example.com",
+		Protocols:  []string{"chat", "superchat"},
+		Extensions: []extension.Extension{{Name: "permessage-deflate", Params: []extension.Param{{Name: "client_max_window_bits"}}}},
+		Header:     http.Header{"Authorization": {"Bearer x"}, "Upgrade": {"h2c"}},
+	}
+	wantHeader := http.Header{
+		":protocol":                {"websocket"},
+		"Sec-Websocket-Version":    {"13"},
+		"Origin":                   {"https://example.com"},
+		"Sec-Websocket-Protocol":   {"chat, superchat"},
+		"Sec-Websocket-Extensions": {"permessage-deflate; client_max_window_bits"},
+		"Authorization":            {"Bearer x"},
+	}
+	if diff := cmp.Diff(wantHeader, cr.HTTP2Header()); diff != "" {
+		t.Errorf("RFC 8441 §4-5: HTTP2Header (-want +got):\n%s", diff)
+	}
+	tests := []struct {
+		name    string
+		status  int
+		header  http.Header
+		want    *handshake.ClientResult
+		wantErr *errCase
+	}{
+		{"RFC 8441 §5: 200 with a subprotocol and an extension", 200,
+			http.Header{"Sec-Websocket-Protocol": {"chat"}, "Sec-Websocket-Extensions": {"permessage-deflate"}},
+			&handshake.ClientResult{Protocol: "chat", Extensions: []extension.Extension{{Name: "permessage-deflate"}},
+				Header: http.Header{"Sec-Websocket-Protocol": {"chat"}, "Sec-Websocket-Extensions": {"permessage-deflate"}}}, nil},
+		{"RFC 8441 §5: any 2xx, and no Sec-WebSocket-Accept to check", 204, http.Header{},
+			&handshake.ClientResult{Header: http.Header{}}, nil},
+		{"RFC 8441 §5: a status other than 2xx is a refusal", 403, http.Header{"X-Why": {"no"}},
+			&handshake.ClientResult{Header: http.Header{"X-Why": {"no"}}}, bad(403, "", "ErrBadStatus")},
+		{"RFC 6455 §4.1 over HTTP/2: a subprotocol not offered", 200, http.Header{"Sec-Websocket-Protocol": {"other"}},
+			nil, bad(200, "Sec-WebSocket-Protocol", "ErrUnofferedProtocol")},
+		{"RFC 6455 §9.1 over HTTP/2: an extension not offered", 200, http.Header{"Sec-Websocket-Extensions": {"x-other"}},
+			nil, bad(200, "Sec-WebSocket-Extensions", "ErrUnofferedExtension")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := handshake.CheckHTTP2Response(tt.status, tt.header, cr)
+			if diff := cmp.Diff(tt.wantErr, describe(err)); diff != "" {
+				t.Fatalf("error mismatch (-want +got):\n%s\nerr: %v", diff, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("result mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
