@@ -50,6 +50,16 @@ type Dialer struct {
 	// net.Dialer.
 	NetDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
+	// HTTP2, when set, opens each connection as an extended CONNECT (RFC 8441) on an
+	// HTTP/2 connection of this round tripper instead of an HTTP/1.1 upgrade on a TCP
+	// connection of its own: the sockets a Dialer opens to one server then share one TCP
+	// (and TLS) connection. Use an *http.Transport that speaks HTTP/2 to the server: for
+	// wss://, TLS with ALPN h2 (ForceAttemptHTTP2, or Protocols with HTTP2 only); for ws://,
+	// h2c (Protocols with UnencryptedHTTP2 only). TLSConfig, Proxy and NetDialContext are
+	// then the transport's, not the Dialer's. The server must advertise extended CONNECT
+	// (SETTINGS_ENABLE_CONNECT_PROTOCOL), or Dial fails.
+	HTTP2 http.RoundTripper
+
 	// OnPing and OnPong, when set, are called with the payload of each ping and pong the
 	// server sends, on the goroutine that reads, before the read returns. The engine has
 	// already answered the ping. The payload is valid only during the call.
@@ -76,6 +86,9 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Conn, *handshake.Cli
 	}
 	if u.Fragment != "" {
 		return nil, nil, fmt.Errorf("client: a WebSocket URL has no fragment (RFC 6455 §3): %q", rawURL)
+	}
+	if d.HTTP2 != nil {
+		return d.dialHTTP2(ctx, u, secure)
 	}
 	addr := hostPort(u, secure)
 	nc, err := d.connect(ctx, u, addr, secure)
@@ -153,6 +166,18 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, host, target string
 	if err != nil {
 		return nil, res, ctxErr(ctx, err)
 	}
+	cfg, err := d.engineConfig(res)
+	if err != nil {
+		return nil, res, err
+	}
+	buffered, _ := br.Peek(br.Buffered())
+	c := newConn(nc, cfg, buffered)
+	c.onPing, c.onPong = d.OnPing, d.OnPong
+	return c, res, nil
+}
+
+// engineConfig is the engine's configuration for what the server agreed to.
+func (d *Dialer) engineConfig(res *handshake.ClientResult) (ws.Config, error) {
 	cfg := d.Config
 	cfg.Role = frame.RoleClient
 	cfg.Codec = nil
@@ -163,14 +188,11 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, host, target string
 		p, err := deflate.CheckResponse(ext, d.Deflate)
 		if err != nil {
 			// RFC 7692 §5: a response the client did not offer fails the connection.
-			return nil, res, err
+			return cfg, err
 		}
 		cfg.Codec = deflate.NewCodec(p, d.Deflate, frame.RoleClient)
 	}
-	buffered, _ := br.Peek(br.Buffered())
-	c := newConn(nc, cfg, buffered)
-	c.onPing, c.onPong = d.OnPing, d.OnPong
-	return c, res, nil
+	return cfg, nil
 }
 
 // aLongTimeAgo is a deadline in the past: setting it interrupts a blocked read or write.

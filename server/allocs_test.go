@@ -15,6 +15,10 @@ func TestEchoAllocs(t *testing.T) {
 		if race.Enabled {
 			t.Skip("the race detector allocates on its own")
 		}
+		if st.h2 {
+			t.Skip("net/http's HTTP/2 client and server allocate for every DATA frame; " +
+				"see BenchmarkH2Echo for the cost over HTTP/2")
+		}
 		c := dial(t, startHandler(t, st, newHandler(), Options{}))
 		msg := make([]byte, 1024)
 		roundTrip := func() {
@@ -44,6 +48,9 @@ func TestInfoAllocs(t *testing.T) {
 		t.Skip("the race detector allocates on its own")
 	}
 	each(t, func(t *testing.T, st setup) {
+		if st.h2 {
+			t.Skip("net/http's HTTP/2 client and server allocate for every DATA frame")
+		}
 		msg := []byte("tick")
 		h := newHandler()
 		h.info = func(*Conn, any) Result { return Reply(Text(msg)) }

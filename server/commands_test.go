@@ -72,8 +72,10 @@ func TestClientGoneWhileInactive(t *testing.T) {
 		h, paused := pausing(200 * time.Millisecond)
 		c := dial(t, startHandler(t, st, h, Options{}))
 		<-paused
-		c.NetConn().(*net.TCPConn).SetLinger(0)
-		c.NetConn().Close() // a reset, not a close handshake
+		if tc, ok := c.NetConn().(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		c.NetConn().Close() // a reset (over HTTP/2, RST_STREAM), not a close handshake
 		if diff := cmp.Diff(Reason(ReasonTimeout{}), reasonOf(t, h)); diff != "" {
 			t.Errorf("terminate reason (-want +got):\n%s", diff)
 		}

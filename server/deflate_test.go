@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/ws/deflate"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
@@ -103,10 +102,11 @@ func TestPermessageDeflate(t *testing.T) {
 func TestDialerCompression(t *testing.T) {
 	each(t, func(t *testing.T, st setup) {
 		addr := startHandler(t, st, newHandler(), Options{Compress: true, Deflate: deflate.Config{Threshold: -1}})
-		d := client.Dialer{Compress: true, Deflate: deflate.Config{ServerMaxWindowBits: 9, ClientMaxWindowBits: 8, Threshold: -1}}
+		d, url := dialer(addr, "/")
+		d.Compress, d.Deflate = true, deflate.Config{ServerMaxWindowBits: 9, ClientMaxWindowBits: 8, Threshold: -1}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		c, res, err := d.Dial(ctx, "ws://"+addr+"/")
+		c, res, err := d.Dial(ctx, url)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -55,7 +55,15 @@ func (g *goConn) wake() {
 
 var aLongTimeAgo = time.Unix(1, 0)
 
-func (g *goConn) abort() { g.nc.Close() }
+// abort closes the socket from Shutdown's goroutine. An HTTP/2 stream is reset instead: its
+// ResponseWriter must outlive the driver's last write, so only the driver closes it.
+func (g *goConn) abort() {
+	if a, ok := g.nc.(interface{ Abort() }); ok {
+		a.Abort()
+		return
+	}
+	g.nc.Close()
+}
 
 // run is the connection's goroutine. A callback that ends it with runtime.Goexit has been
 // handled as a crash by the process (call); the connection goes on in a new goroutine, which

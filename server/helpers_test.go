@@ -3,19 +3,22 @@ package server
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/bronco-ws/bronco/client"
-	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/bronco-ws/bronco/ws/handshake"
 )
@@ -77,13 +80,100 @@ type setup struct {
 	name  string
 	http  bool
 	loops int
+	h2    bool // net/http serving HTTP/2 too (h2c), and clients opening RFC 8441 streams
 }
 
 var setups = []setup{
-	{"bare/goroutine", false, 0},
-	{"bare/loop", false, 1},
-	{"http/goroutine", true, 0},
-	{"http/loop", true, 1},
+	{"bare/goroutine", false, 0, false},
+	{"bare/loop", false, 1, false},
+	{"http/goroutine", true, 0, false},
+	{"http/loop", true, 1, false},
+	// net/http over TLS with HTTP/2, where every connection is an RFC 8441 stream with the
+	// goroutine driver, whatever EventLoops says: the loop setup checks that the option
+	// changes nothing there.
+	{"h2/goroutine", true, 0, true},
+	{"h2/loop", true, 1, true},
+}
+
+// h2Transports holds, by server address, the HTTP/2 round tripper of an h2 setup's clients:
+// dialer opens RFC 8441 streams on it.
+var h2Transports sync.Map
+
+// dialer is a client.Dialer for the server at addr, and the URL of path there: over
+// HTTP/2 for an h2 setup's server.
+func dialer(addr, path string) (client.Dialer, string) {
+	var d client.Dialer
+	if rt, ok := h2Transports.Load(addr); ok {
+		d.HTTP2 = rt.(*h2RoundTripper)
+		return d, "wss://" + addr + path
+	}
+	return d, "ws://" + addr + path
+}
+
+// dialRaw opens a connection for raw HTTP/1.1 requests to the server at addr: over TLS with
+// ALPN http/1.1 for an h2 setup's server, which serves HTTP/1.1 beside HTTP/2.
+func dialRaw(addr string) (net.Conn, error) {
+	rt, ok := h2Transports.Load(addr)
+	if !ok {
+		return net.Dial("tcp", addr)
+	}
+	cfg := rt.(*h2RoundTripper).ts.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	cfg.NextProtos = []string{"http/1.1"}
+	return tls.Dial("tcp", addr, cfg)
+}
+
+// h2RoundTripper sends requests over HTTP/2 connections to ts with net/http's own HTTP/2
+// client. net/http's Transport refuses the :protocol pseudo-header that RFC 8441 needs, but
+// the HTTP/2 round tripper it hands a TLS connection to (TLSNextProto["h2"]) sends it: so
+// the round tripper dials TLS with ALPN h2 itself and hands each connection over under an
+// authority of its own ("h2-N.test:port"; the server ignores it), since that round
+// tripper's pool keeps one connection per authority and never dials. A connection carries
+// streamsPerConn streams, under the server's 250 concurrent ones; the next goes on a new one.
+type h2RoundTripper struct {
+	ts        *httptest.Server
+	mu        sync.Mutex
+	rt        http.RoundTripper
+	authority string // of the newest connection
+	conns     int
+	streams   int // opened on the newest connection
+}
+
+const streamsPerConn = 200
+
+func (h *h2RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	if h.rt == nil || h.streams == streamsPerConn {
+		if err := h.dial(); err != nil {
+			h.mu.Unlock()
+			return nil, err
+		}
+	}
+	h.streams++
+	rt, authority := h.rt, h.authority
+	h.mu.Unlock()
+	req = req.Clone(req.Context())
+	req.URL.Host, req.Host = authority, authority
+	return rt.RoundTrip(req)
+}
+
+func (h *h2RoundTripper) dial() error {
+	tr := h.ts.Client().Transport.(*http.Transport)
+	tr.CloseIdleConnections() // fills in TLSNextProto
+	cfg := tr.TLSClientConfig.Clone()
+	cfg.NextProtos = []string{"h2"}
+	addr := h.ts.Listener.Addr().(*net.TCPAddr)
+	tc, err := tls.Dial("tcp", addr.String(), cfg)
+	if err != nil {
+		return err
+	}
+	if p := tc.ConnectionState().NegotiatedProtocol; p != "h2" {
+		tc.Close()
+		return fmt.Errorf("ALPN chose %q, not h2", p)
+	}
+	h.conns++
+	h.authority = fmt.Sprintf("h2-%d.test:%d", h.conns, addr.Port)
+	h.rt, h.streams = tr.TLSNextProto["h2"](h.authority, tc), 0
+	return nil
 }
 
 // each runs f once per setup, as subtests.
@@ -110,10 +200,24 @@ func start(t *testing.T, st setup, init InitFunc, opts Options) (*Server, string
 	s := New(init, opts)
 	done := make(chan error, 1)
 	var hs *http.Server
-	if st.http {
+	switch {
+	case st.h2:
+		ts := httptest.NewUnstartedServer(s)
+		ts.Listener.Close()
+		ts.Listener = l
+		ts.EnableHTTP2 = true
+		ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+		ts.StartTLS()
+		h2Transports.Store(l.Addr().String(), &h2RoundTripper{ts: ts})
+		t.Cleanup(func() {
+			h2Transports.Delete(l.Addr().String())
+			ts.Close() // after the Shutdown below: cleanups run last first
+		})
+		done <- http.ErrServerClosed
+	case st.http:
 		hs = &http.Server{Handler: s, ErrorLog: log.New(io.Discard, "", 0)}
 		go func() { done <- hs.Serve(l) }()
-	} else {
+	default:
 		go func() { done <- s.Serve(l) }()
 	}
 	t.Cleanup(func() {
@@ -123,6 +227,9 @@ func start(t *testing.T, st setup, init InitFunc, opts Options) (*Server, string
 			t.Errorf("Shutdown: %v", err)
 		}
 		want := ErrServerClosed
+		if st.h2 {
+			want = http.ErrServerClosed
+		}
 		if hs != nil {
 			hs.Shutdown(ctx)
 			want = http.ErrServerClosed
@@ -144,7 +251,9 @@ func dial(t *testing.T, addr string, protocols ...string) *client.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := client.Dial(ctx, "ws://"+addr+"/", ws.Config{}, protocols...)
+	d, url := dialer(addr, "/")
+	d.Protocols = protocols
+	c, _, err := d.Dial(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +300,7 @@ func rawRequest(t *testing.T, addr, req string) (string, string) {
 // status line and headers, and a reader positioned after them.
 func sendRaw(t *testing.T, addr, req string) (string, string, *bufio.Reader) {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
+	nc, err := dialRaw(addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func TestRequestInPieces(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				nc, err := net.Dial("tcp", addr)
+				nc, err := dialRaw(addr)
 				if err != nil {
 					t.Fatal(err)
 				}

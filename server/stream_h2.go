@@ -28,8 +28,11 @@ func (s *Server) serveHTTP2(w http.ResponseWriter, r *http.Request, opts *Option
 		},
 		SetWriteDeadline: rc.SetWriteDeadline,
 		Close:            func() error { close(done); return nil },
-		Remote:           remoteAddrOf(r),
-		Local:            stringAddr(""),
+		// A write deadline in the past resets the stream (RST_STREAM) and ends a write
+		// waiting for the client's flow-control window.
+		Abort:  func() { rc.SetWriteDeadline(aLongTimeAgo) },
+		Remote: remoteAddrOf(r),
+		Local:  stringAddr(""),
 	})
 	g := newGoConn(nc)
 	resp, ok := s.setup(&g.Conn, opts, u, h)
@@ -45,7 +48,7 @@ func (s *Server) serveHTTP2(w http.ResponseWriter, r *http.Request, opts *Option
 	// The connection runs on a goroutine of its own, as over HTTP/1.1, so that a callback
 	// ending its goroutine (runtime.Goexit) cannot end the stream under it.
 	go g.run()
-	<-done
+	<-done // closed by the driver's end, after its last read and write: w is free again
 }
 
 // isStreamReset reports whether err is an HTTP/2 stream's reset, which the process reports

@@ -25,8 +25,11 @@ type Stream struct {
 	// SetWriteDeadline bounds writes; a write that passes it may end the stream, as
 	// net/http's server resets it.
 	SetWriteDeadline func(t time.Time) error
-	// Close ends this side of the stream (END_STREAM).
+	// Close ends this side of the stream (END_STREAM), once nothing reads or writes.
 	Close func() error
+	// Abort, when set, ends the stream at once from any goroutine, while a read or a write
+	// may be waiting (a reset: RST_STREAM); those return errors, and Close follows.
+	Abort func()
 	// Local and Remote are the HTTP/2 connection's addresses.
 	Local, Remote net.Addr
 }
@@ -38,12 +41,14 @@ type Stream struct {
 // the goroutine holds its one chunk and reads no more: the stream's flow-control window
 // fills and the peer waits, which is the back-pressure a TCP socket gives.
 type Conn struct {
-	st     Stream
-	chunks chan chunk    // from the reader: at most one chunk waits
-	next   chan struct{} // to the reader: the chunk is used, read the next one
-	done   chan struct{} // closed by Close
-	closed sync.Once
-	rd     deadline
+	st      Stream
+	chunks  chan chunk    // from the reader: at most one chunk waits
+	next    chan struct{} // to the reader: the chunk is used, read the next one
+	done    chan struct{} // closed by Close
+	closed  sync.Once
+	aborted chan struct{} // closed by Abort
+	abort   sync.Once
+	rd      deadline
 
 	pending []byte // what is left of the chunk being read
 	end     error  // the body's end, once a chunk carried it
@@ -60,7 +65,7 @@ const chunkSize = 16 << 10
 
 // New returns a Conn over st; it reads nothing until Start.
 func New(st Stream) *Conn {
-	c := &Conn{st: st, chunks: make(chan chunk), next: make(chan struct{}), done: make(chan struct{})}
+	c := &Conn{st: st, chunks: make(chan chunk), next: make(chan struct{}), done: make(chan struct{}), aborted: make(chan struct{})}
 	c.rd.expired = make(chan struct{})
 	return c
 }
@@ -108,6 +113,8 @@ func (c *Conn) Read(p []byte) (int, error) {
 			}
 		case <-c.rd.wait():
 			return 0, os.ErrDeadlineExceeded
+		case <-c.aborted:
+			return 0, ErrReset
 		case <-c.done:
 			return 0, net.ErrClosed
 		}
@@ -135,12 +142,16 @@ func (c *Conn) Write(p []byte) (int, error) {
 	select {
 	case <-c.done:
 		return 0, net.ErrClosed
+	case <-c.aborted:
+		return 0, ErrReset
 	default:
 	}
 	return c.st.Write(p)
 }
 
 // Close ends this side of the stream and stops reading; it is safe to call more than once.
+// The caller must be done reading and writing: a server's ResponseWriter is not to be used
+// once Close lets its handler return.
 func (c *Conn) Close() error {
 	err := net.ErrClosed
 	c.closed.Do(func() {
@@ -148,6 +159,17 @@ func (c *Conn) Close() error {
 		err = c.st.Close()
 	})
 	return err
+}
+
+// Abort resets the stream from any goroutine: a read or a write waiting on it returns an
+// error. The reading and writing goroutine then calls Close.
+func (c *Conn) Abort() {
+	c.abort.Do(func() {
+		close(c.aborted)
+		if c.st.Abort != nil {
+			c.st.Abort()
+		}
+	})
 }
 
 func (c *Conn) LocalAddr() net.Addr  { return c.st.Local }
