@@ -185,7 +185,7 @@ func each(t *testing.T, f func(t *testing.T, st setup)) {
 }
 
 // start serves init on a loopback listener, the way st says, until the test ends.
-func start(t *testing.T, st setup, init InitFunc, opts Options) (*Server, string) {
+func start(t testing.TB, st setup, init InitFunc, opts Options) (*Server, string) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -242,12 +242,12 @@ func start(t *testing.T, st setup, init InitFunc, opts Options) (*Server, string
 }
 
 // startHandler serves one handler value for every connection.
-func startHandler(t *testing.T, st setup, h *funcHandler, opts Options) string {
+func startHandler(t testing.TB, st setup, h *funcHandler, opts Options) string {
 	_, addr := start(t, st, func(*Upgrade) (Handler, error) { return h, nil }, opts)
 	return addr
 }
 
-func dial(t *testing.T, addr string, protocols ...string) *client.Conn {
+func dial(t testing.TB, addr string, protocols ...string) *client.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
