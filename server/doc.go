@@ -103,6 +103,43 @@
 // straight into the message buffer, and a reply of 32 KiB or more is sent from where it is,
 // behind its header, with one writev.
 //
+// # WebSocket over HTTP/2 (RFC 8441)
+//
+// Mounted on net/http, the same Server takes WebSockets over HTTP/2 beside HTTP/1.1
+// upgrades: an extended CONNECT with :protocol websocket is checked as RFC 8441 §4–5 asks
+// (Sec-WebSocket-Version 13, the subprotocol and extension offers, no Sec-WebSocket-Key),
+// answered 200, and run by the same process and goroutine driver over the stream. Browsers
+// (Chromium, Firefox) then open every WebSocket to the server as a stream of one TCP and
+// TLS connection, with no handshake of their own. Everything works as over HTTP/1.1 (every
+// setup of the tests runs over HTTP/2 too); the differences:
+//
+//   - The end of the stream is the end of the connection: after the close handshake the
+//     handler returns and net/http ends the stream (END_STREAM); a client's RST_STREAM, or
+//     its END_STREAM without a close frame, is {error, closed}. u.HTTPRequest.ProtoMajor is
+//     2 and u.Request.Method "CONNECT"; RemoteAddr is the HTTP/2 connection's peer, shared
+//     by its streams.
+//   - SetActive(false) stops reading the stream, so HTTP/2 flow control holds the client
+//     back once the stream's window is full, as TCP does over HTTP/1.1.
+//   - Streams have no event loop: a stream is not a socket epoll can watch, so each runs
+//     on the goroutine driver, whatever Options.EventLoops says, with three goroutines
+//     (net/http's handler, which waits; the connection's; one reading the stream) and a
+//     16 KiB read chunk beside net/http's own per-stream buffers. net/http's HTTP/2 costs
+//     more CPU per message than HTTP/1.1 (BenchmarkH2Echo: about 2×, over TLS both); what
+//     it saves is a connection, a TLS handshake and an upgrade per socket.
+//   - Shutdown closes the streams with 1001; call it before http.Server.Shutdown, which
+//     waits for active streams.
+//
+// To turn it on: net/http's HTTP/2 server advertises extended CONNECT
+// (SETTINGS_ENABLE_CONNECT_PROTOCOL) only when the process starts with
+// GODEBUG=http2xconnect=1 in its environment (Go 1.26 reads it once, at init; a //go:debug
+// line or go.mod's godebug does not reach it). Serve TLS with the default http.Server (h2 by
+// ALPN), or h2c with http.Server.Protocols set to UnencryptedHTTP2 for clients that use it;
+// browsers speak HTTP/2 over TLS only:
+//
+//	GODEBUG=http2xconnect=1 ./yourserver   // http.ListenAndServeTLS(addr, cert, key, mux)
+//
+// bronco's client opens sockets the same way with client.Dialer.HTTP2.
+//
 // # Crashes
 //
 // A callback that panics, or ends its goroutine with runtime.Goexit (Erlang's exit; t.FailNow
