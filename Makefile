@@ -27,7 +27,7 @@ fuzz:
 
 # bronco against peers nobody here wrote (interop/README.md): headless Chromium, node ws,
 # Python websockets, gorilla and coder, both ways where a peer has both roles, on every
-# server setup, plain and permessage-deflate. interop/setup.sh installs the pinned peers
+# server setup (HTTP/2 with RFC 8441 among them), plain and permessage-deflate. interop/setup.sh installs the pinned peers
 # first; the summary table goes to interop/out/summary.md and between the README's markers.
 # bronco's servers run inside the test, under the race detector, fed by the real peers.
 interop:

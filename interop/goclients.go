@@ -2,15 +2,18 @@ package interop
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/ws/frame"
 	coder "github.com/coder/websocket"
 	gorilla "github.com/gorilla/websocket"
+	"golang.org/x/net/http2"
 )
 
 // RunTimeout bounds one client run, as the contract says.
@@ -38,14 +41,18 @@ type closeOrErr struct {
 }
 
 // Go libraries' client runs: dial with variant's offer, then the contract's steps.
-var goClients = map[string]func(ctx context.Context, url, variant string) (goClient, string, error){
-	"bronco":  dialBronco,
-	"gorilla": dialGorilla,
-	"coder":   dialCoder,
+var goClients = map[string]func(ctx context.Context, url, variant string, tc *tls.Config) (goClient, string, error){
+	"bronco":    dialBronco,
+	"bronco-h2": dialBroncoH2,
+	"gorilla":   dialGorilla,
+	"coder":     dialCoder,
 }
 
-// RunGoClient runs the contract with a Go library's client ("bronco", "gorilla", "coder").
-func RunGoClient(lib, url, variant string, cases *Cases) Result {
+// RunGoClient runs the contract with a Go library's client: "bronco", "gorilla", "coder", or
+// "bronco-h2", bronco's client opening an RFC 8441 stream with golang.org/x/net/http2's
+// transport (net/http's own refuses the :protocol pseudo-header). tc, when not nil, is the
+// TLS configuration for wss:// URLs.
+func RunGoClient(lib, url, variant string, cases *Cases, tc *tls.Config) Result {
 	ctx, cancel := context.WithTimeout(context.Background(), RunTimeout)
 	defer cancel()
 	r := Result{URL: url, Variant: variant, Failures: []string{}}
@@ -53,7 +60,7 @@ func RunGoClient(lib, url, variant string, cases *Cases) Result {
 		r.Failures = append(r.Failures, fmt.Sprintf(format, args...))
 		return r
 	}
-	c, ext, err := goClients[lib](ctx, url, variant)
+	c, ext, err := goClients[lib](ctx, url, variant, tc)
 	if err != nil {
 		return fail("dial: %v", err)
 	}
@@ -110,9 +117,18 @@ type broncoClient struct {
 	pongs chan []byte
 }
 
-func dialBronco(ctx context.Context, url, variant string) (goClient, string, error) {
+// dialBroncoH2 dials with bronco's client over HTTP/2: a transport of its own per run.
+func dialBroncoH2(ctx context.Context, url, variant string, tc *tls.Config) (goClient, string, error) {
+	return dialBroncoWith(ctx, url, variant, tc, &http2.Transport{TLSClientConfig: tc})
+}
+
+func dialBronco(ctx context.Context, url, variant string, tc *tls.Config) (goClient, string, error) {
+	return dialBroncoWith(ctx, url, variant, tc, nil)
+}
+
+func dialBroncoWith(ctx context.Context, url, variant string, tc *tls.Config, h2 http.RoundTripper) (goClient, string, error) {
 	pongs := make(chan []byte, 4)
-	d := client.Dialer{Compress: offersDeflate(variant), OnPong: func(p []byte) {
+	d := client.Dialer{Compress: offersDeflate(variant), TLSConfig: tc, HTTP2: h2, OnPong: func(p []byte) {
 		select {
 		case pongs <- append([]byte(nil), p...):
 		default:
@@ -197,11 +213,11 @@ type gorillaClient struct {
 	pongs chan []byte
 }
 
-func dialGorilla(ctx context.Context, url, variant string) (goClient, string, error) {
+func dialGorilla(ctx context.Context, url, variant string, tc *tls.Config) (goClient, string, error) {
 	if variant != "plain" && variant != "deflate" {
 		return nil, "", fmt.Errorf("gorilla offers only its own permessage-deflate; variant %s", variant)
 	}
-	d := gorilla.Dialer{EnableCompression: variant == "deflate", HandshakeTimeout: RunTimeout}
+	d := gorilla.Dialer{EnableCompression: variant == "deflate", HandshakeTimeout: RunTimeout, TLSClientConfig: tc}
 	c, resp, err := d.DialContext(ctx, url, nil)
 	if err != nil {
 		return nil, "", err
@@ -276,8 +292,11 @@ type coderClient struct {
 	c *coder.Conn
 }
 
-func dialCoder(ctx context.Context, url, variant string) (goClient, string, error) {
+func dialCoder(ctx context.Context, url, variant string, tc *tls.Config) (goClient, string, error) {
 	opts := &coder.DialOptions{CompressionMode: coder.CompressionDisabled}
+	if tc != nil {
+		opts.HTTPClient = &http.Client{Transport: &http.Transport{TLSClientConfig: tc}}
+	}
 	switch variant {
 	case "plain":
 	case "deflate":

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,13 @@ var (
 // TestMain starts bronco's eight servers once for every test, and prints the summary table
 // at the end: to stdout, to out/summary.md, and between the README's interop markers when
 // INTEROP_README names it (make interop does, on a full run).
+//
+// net/http offers RFC 8441 to the h2 servers only when GODEBUG=http2xconnect=1 is in the
+// environment when the process starts, so the test binary runs itself again with it.
 func TestMain(m *testing.M) {
+	if !strings.Contains(os.Getenv("GODEBUG"), "http2xconnect=1") {
+		os.Exit(rerunWithExtendedConnect())
+	}
 	var err error
 	if cases, err = LoadCases("."); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -51,12 +58,35 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// clientPlan is every run a peer's client makes against bronco's servers: on a plain server,
-// with and without an offer; on a deflate server, no offer, the default offer, and where the
-// peer can make them, the explicit offers.
-func clientPlan(peer string, explicit bool) []PlanRun {
+// rerunWithExtendedConnect runs this test binary again with GODEBUG=http2xconnect=1 added,
+// and returns its exit code.
+func rerunWithExtendedConnect() int {
+	godebug := "http2xconnect=1"
+	if prev := os.Getenv("GODEBUG"); prev != "" {
+		godebug = prev + "," + godebug
+	}
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Env = append(os.Environ(), "GODEBUG="+godebug)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		if exit, ok := err.(*exec.ExitError); ok {
+			return exit.ExitCode()
+		}
+		fmt.Fprintln(os.Stderr, "running the tests with GODEBUG=http2xconnect=1:", err)
+		return 2
+	}
+	return 0
+}
+
+// clientPlan is every run a peer's client makes against bronco's servers of the given
+// mounts: on a plain server, with and without an offer; on a deflate server, no offer, the
+// default offer, and where the peer can make them, the explicit offers.
+func clientPlan(peer string, explicit bool, mounts ...string) []PlanRun {
 	var plan []PlanRun
 	for _, s := range fleet.Servers {
+		if !slices.Contains(mounts, s.Mount) {
+			continue
+		}
 		variants := PlainVariants
 		if s.Compression == "deflate" {
 			variants = []string{"plain", "deflate"}
@@ -99,6 +129,9 @@ func judgeServerRuns(t *testing.T, peer string, results []Result) {
 			if reason != nil && seen == nil {
 				fails = append(fails, fmt.Sprintf("server's Terminate got %v", reason))
 			}
+			if s.Mount == "h2" {
+				fails = append(fails, checkHTTP2(ctx, s, query, r.Variant == "browser")...)
+			}
 			summary.Add(peer, Compression(s.Compression == "deflate", r.Variant), s.Place(), s.Name+" "+r.Variant, fails)
 			report(t, fmt.Sprintf("%s → bronco %s, variant %s", peer, s.Name, r.Variant), fails, r.Notes)
 		})
@@ -113,7 +146,7 @@ func TestPeerClientsAgainstBroncoServer(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
 			short := strings.Fields(p.Name)[0]
-			results := RunProcClient(ctx, ".", p.Client, clientPlan(short, true))
+			results := RunProcClient(ctx, ".", p.Client, clientPlan(short, true, "bare", "http"))
 			judgeServerRuns(t, p.Name, results)
 		})
 	}
@@ -125,8 +158,8 @@ func TestGoClientsAgainstBroncoServer(t *testing.T) {
 	for _, lib := range []string{"gorilla", "coder"} {
 		t.Run(lib, func(t *testing.T) {
 			var results []Result
-			for _, run := range clientPlan(lib, false) {
-				results = append(results, RunGoClient(lib, run.URL, run.Variant, cases))
+			for _, run := range clientPlan(lib, false, "bare", "http") {
+				results = append(results, RunGoClient(lib, run.URL, run.Variant, cases, nil))
 			}
 			judgeServerRuns(t, goPeerName(lib), results)
 		})
@@ -174,7 +207,7 @@ func TestBroncoClientAgainstPeerServers(t *testing.T) {
 				for _, v := range variants {
 					t.Run(v, func(t *testing.T) {
 						path := "/bronco-" + comp + "-" + v
-						r := RunGoClient("bronco", strings.TrimSuffix(ps.URL, "/")+path, v, cases)
+						r := RunGoClient("bronco", strings.TrimSuffix(ps.URL, "/")+path, v, cases, nil)
 						wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 						defer wcancel()
 						var seen *Close
@@ -200,11 +233,50 @@ func TestBroncoClientAgainstPeerServers(t *testing.T) {
 	}
 }
 
+// TestBroncoClientOverHTTP2 runs bronco's client over golang.org/x/net/http2's transport
+// (client.Dialer.HTTP2) against bronco's HTTP/2 servers: RFC 8441 from both ends in Go.
+func TestBroncoClientOverHTTP2(t *testing.T) {
+	var results []Result
+	for _, run := range clientPlan("bronco-h2", true, "h2") {
+		results = append(results, RunGoClient("bronco-h2", run.URL, run.Variant, cases, fleet.TLS))
+	}
+	judgeServerRuns(t, "bronco client, x/net/http2", results)
+}
+
+// checkHTTP2 checks, from the server's side, that the connection of cell reached an h2
+// server as an extended CONNECT on HTTP/2 (RFC 8441), and for a browser, that its second
+// socket (cell-2) shared the first one's TCP connection.
+func checkHTTP2(ctx context.Context, s *Server, cell string, second bool) []string {
+	var fails []string
+	a, err := fleet.WaitArrival(ctx, s.Name, cell)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if a.Proto != "HTTP/2.0" || a.Method != "CONNECT" {
+		fails = append(fails, fmt.Sprintf("the upgrade came as %s %s, not an RFC 8441 extended CONNECT over HTTP/2", a.Proto, a.Method))
+	}
+	if second {
+		b, err := fleet.WaitArrival(ctx, s.Name, cell+"-2")
+		switch {
+		case err != nil:
+			fails = append(fails, err.Error())
+		case b.Remote != a.Remote:
+			fails = append(fails, fmt.Sprintf("the second socket came from %s, the first from %s: not one HTTP/2 connection", b.Remote, a.Remote))
+		}
+	}
+	return fails
+}
+
 // TestBrowserAgainstBroncoServer opens the page in headless Chromium once per setup of
-// bronco's server: the browser's own WebSocket, same origin as the endpoint on net/http.
+// bronco's server: the browser's own WebSocket, same origin as the endpoint on net/http
+// (and over TLS with HTTP/2 for the h2 setups, where the page opens a second socket that
+// must share the first one's connection).
 func TestBrowserAgainstBroncoServer(t *testing.T) {
 	var pages []string
 	for _, s := range fleet.Servers {
+		if s.Mount == "h2" {
+			s.Page += "&second=1"
+		}
 		pages = append(pages, s.Page)
 	}
 	list, _ := json.Marshal(pages)

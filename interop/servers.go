@@ -2,10 +2,14 @@ package interop
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"time"
@@ -17,7 +21,7 @@ import (
 
 // Setup is one way a user runs bronco's server.
 type Setup struct {
-	Mount       string `json:"mount"`       // "bare" (Server.Serve) or "http" (http.Handler)
+	Mount       string `json:"mount"`       // "bare" (Server.Serve), "http" (http.Handler), "h2" (http.Handler over TLS with HTTP/2, RFC 8441)
 	Driver      string `json:"driver"`      // "goroutine" or "loop" (Options.EventLoops: 1)
 	Compression string `json:"compression"` // "plain" or "deflate" (Options.Compress)
 }
@@ -32,7 +36,7 @@ func (s Setup) Place() string { return s.Mount + "·" + s.Driver }
 func Setups() []Setup {
 	var all []Setup
 	for _, c := range []string{"plain", "deflate"} {
-		for _, m := range []string{"bare", "http"} {
+		for _, m := range []string{"bare", "http", "h2"} {
 			for _, d := range []string{"goroutine", "loop"} {
 				all = append(all, Setup{m, d, c})
 			}
@@ -57,16 +61,27 @@ type Fleet struct {
 
 	// ends holds the reason Terminate got, by setup name and the cell query parameter of
 	// the connection's URL.
-	ends *ends[[2]string, server.Reason]
+	ends     *ends[[2]string, server.Reason]
+	arrivals *ends[[2]string, Arrival]
+	// TLS is the client configuration that trusts the h2 servers' certificate.
+	TLS  *tls.Config
 	stop []func()
 }
 
-// StartFleet starts the eight servers on 127.0.0.1. The net/http ones also serve the browser
-// page and cases.json from dir under /interop/, so a page and its endpoint share an origin;
-// the bare ones, which speak nothing but WebSocket, get their page from a server of its own
-// and accept that origin.
+// Arrival is how a connection's upgrade request reached bronco's server.
+type Arrival struct {
+	Proto, Method string // "HTTP/2.0" and "CONNECT" for RFC 8441
+	Remote        string // the TCP peer: the same for streams of one HTTP/2 connection
+}
+
+// StartFleet starts the twelve servers on 127.0.0.1. The net/http ones also serve the
+// browser page and cases.json from dir under /interop/, so a page and its endpoint share an
+// origin; the bare ones, which speak nothing but WebSocket, get their page from a server of
+// its own and accept that origin. The h2 ones serve TLS, with a certificate for 127.0.0.1
+// that f.TLS trusts (browsers are told to ignore it), and take RFC 8441 streams, which
+// net/http offers only with GODEBUG=http2xconnect=1 in the process's environment.
 func StartFleet(dir string) (*Fleet, error) {
-	f := &Fleet{ends: newEnds[[2]string, server.Reason]()}
+	f := &Fleet{ends: newEnds[[2]string, server.Reason](), arrivals: newEnds[[2]string, Arrival]()}
 	files := pageFiles(dir)
 	pageMux := http.NewServeMux()
 	pageMux.Handle("/interop/", files)
@@ -109,6 +124,17 @@ func StartFleet(dir string) (*Fleet, error) {
 			}
 			f.stop = append(f.stop, hs.stop)
 			addr, base = hs.addr, hs.url
+		case "h2":
+			mux := http.NewServeMux()
+			mux.Handle("/echo", srv)
+			mux.Handle("/interop/", files)
+			ts := httptest.NewUnstartedServer(mux)
+			ts.EnableHTTP2 = true
+			ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+			ts.StartTLS()
+			f.stop = append(f.stop, ts.Close)
+			f.TLS = ts.Client().Transport.(*http.Transport).TLSClientConfig
+			addr, base = ts.Listener.Addr().String(), ts.URL
 		}
 		f.stop = append(f.stop, func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -116,6 +142,9 @@ func StartFleet(dir string) (*Fleet, error) {
 			srv.Shutdown(ctx)
 		})
 		ws := "ws://" + addr + "/echo"
+		if s.Mount == "h2" {
+			ws = "wss://" + addr + "/echo"
+		}
 		deflate := map[bool]string{false: "0", true: "1"}[opts.Compress]
 		f.Servers = append(f.Servers, &Server{Setup: s, Name: s.Name(), URL: ws,
 			Page: base + "/interop/page.html?deflate=" + deflate + "&ws=" + url.QueryEscape(ws+"?cell=browser")})
@@ -137,6 +166,15 @@ func (f *Fleet) WaitEnd(ctx context.Context, setup, cell string) (server.Reason,
 		return nil, fmt.Errorf("server %s: no Terminate for cell %q: %w", setup, cell, err)
 	}
 	return r, nil
+}
+
+// WaitArrival returns how the connection of cell reached the server of setup.
+func (f *Fleet) WaitArrival(ctx context.Context, setup, cell string) (Arrival, error) {
+	a, err := f.arrivals.wait(ctx, [2]string{setup, cell})
+	if err != nil {
+		return a, fmt.Errorf("server %s: no upgrade for cell %q: %w", setup, cell, err)
+	}
+	return a, nil
 }
 
 // ended records a connection's end and wakes every WaitEnd.
@@ -164,6 +202,11 @@ func (f *Fleet) echoInit(setup string) server.InitFunc {
 		cell := ""
 		if t, err := url.Parse(u.Request.Target); err == nil {
 			cell = t.Query().Get("cell")
+		}
+		if r := u.HTTPRequest; r != nil {
+			f.arrivals.add([2]string{setup, cell}, Arrival{r.Proto, r.Method, r.RemoteAddr})
+		} else {
+			f.arrivals.add([2]string{setup, cell}, Arrival{u.Request.Proto, u.Request.Method, ""})
 		}
 		return &echo{end: func(r server.Reason) { f.ended(setup, cell, r) }}, nil
 	}

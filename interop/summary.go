@@ -83,7 +83,7 @@ func (s *Summary) Markdown() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var columns []string
-	for _, st := range Setups()[:4] {
+	for _, st := range Setups()[:6] { // the places of the plain setups: every place once
 		columns = append(columns, "server "+st.Place())
 	}
 	columns = append(columns, ClientColumn)
