@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bronco-ws/bronco/internal/xconnect"
 )
 
 var (
@@ -28,8 +30,8 @@ var (
 // net/http offers RFC 8441 to the h2 servers only when GODEBUG=http2xconnect=1 is in the
 // environment when the process starts, so the test binary runs itself again with it.
 func TestMain(m *testing.M) {
-	if !strings.Contains(os.Getenv("GODEBUG"), "http2xconnect=1") {
-		os.Exit(rerunWithExtendedConnect())
+	if !xconnect.Enabled() {
+		os.Exit(xconnect.Rerun())
 	}
 	var err error
 	if cases, err = LoadCases("."); err != nil {
@@ -56,26 +58,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// rerunWithExtendedConnect runs this test binary again with GODEBUG=http2xconnect=1 added,
-// and returns its exit code.
-func rerunWithExtendedConnect() int {
-	godebug := "http2xconnect=1"
-	if prev := os.Getenv("GODEBUG"); prev != "" {
-		godebug = prev + "," + godebug
-	}
-	cmd := exec.Command(os.Args[0], os.Args[1:]...)
-	cmd.Env = append(os.Environ(), "GODEBUG="+godebug)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		if exit, ok := err.(*exec.ExitError); ok {
-			return exit.ExitCode()
-		}
-		fmt.Fprintln(os.Stderr, "running the tests with GODEBUG=http2xconnect=1:", err)
-		return 2
-	}
-	return 0
 }
 
 // clientPlan is every run a peer's client makes against bronco's servers of the given

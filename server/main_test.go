@@ -1,14 +1,14 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bronco-ws/bronco/internal/xconnect"
 )
 
 // TestMain fails the package's tests if any goroutine of this package outlives them: every
@@ -19,8 +19,8 @@ import (
 // GODEBUG=http2xconnect=1 from the environment once, when the process starts, so the test
 // binary runs itself again with it when it lacks it.
 func TestMain(m *testing.M) {
-	if !strings.Contains(os.Getenv("GODEBUG"), "http2xconnect=1") {
-		os.Exit(rerunWithExtendedConnect())
+	if !xconnect.Enabled() {
+		os.Exit(xconnect.Rerun())
 	}
 	code := m.Run()
 	if code == 0 {
@@ -54,26 +54,4 @@ func serverGoroutines() string {
 		}
 	}
 	return strings.Join(leaked, "\n\n")
-}
-
-// rerunWithExtendedConnect runs this test binary again, with the same arguments and
-// GODEBUG=http2xconnect=1 added, and returns its exit code.
-func rerunWithExtendedConnect() int {
-	godebug := "http2xconnect=1"
-	if prev := os.Getenv("GODEBUG"); prev != "" {
-		godebug = prev + "," + godebug
-	}
-	cmd := exec.Command(os.Args[0], os.Args[1:]...)
-	cmd.Env = append(os.Environ(), "GODEBUG="+godebug)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &exit):
-		return exit.ExitCode()
-	}
-	fmt.Fprintln(os.Stderr, "running the tests with GODEBUG=http2xconnect=1:", err)
-	return 2
 }
