@@ -133,3 +133,31 @@ func TestHTTP2NotWebSocket(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTP2FlowControl: SetActive(false) stops reading the stream, so HTTP/2 flow control
+// (RFC 9113 §5.2) holds the client back once the stream's window is full: the server holds
+// about the window (net/http's 1 MiB per stream) and one 16 KiB chunk, not what the client
+// would send. A write that cannot go out for a second counts as held back.
+func TestHTTP2FlowControl(t *testing.T) {
+	for _, st := range h2Setups() {
+		t.Run(st.name, func(t *testing.T) {
+			h, paused := pausing(0)
+			c := dial(t, startHandler(t, st, h, Options{}))
+			<-paused
+			msg := make([]byte, 64<<10)
+			sent := 0
+			for sent < 16<<20 {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				err := c.Write(ctx, frame.OpBinary, msg)
+				cancel()
+				if err != nil {
+					break
+				}
+				sent += len(msg)
+			}
+			if sent >= 2<<20 {
+				t.Errorf("the client sent %d KiB to a connection that does not read; want under 2 MiB (a stream window)", sent>>10)
+			}
+		})
+	}
+}
