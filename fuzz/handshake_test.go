@@ -135,6 +135,9 @@ func compareNetHTTP(t *testing.T, data []byte, req *handshake.Request, err error
 	if herr != nil || len(hr.Header["Host"]) != 1 {
 		return // net/http's server answers 400 to a missing or repeated Host before any handler
 	}
+	if hr.ProtoMajor != 1 {
+		return // net/http's HTTP/1 server refuses it; FromHTTP takes ProtoMajor 2 as HTTP/2 (FuzzHandshakeHTTP2)
+	}
 	delete(hr.Header, "Host")
 	fromReq, fromErr := handshake.FromHTTP(hr)
 	if errString(err) != errString(fromErr) {
@@ -143,6 +146,85 @@ func compareNetHTTP(t *testing.T, data []byte, req *handshake.Request, err error
 	if diff := cmp.Diff(req, fromReq); diff != "" {
 		t.Fatalf("ReadRequest and FromHTTP differ (-ReadRequest +FromHTTP):\n%s", diff)
 	}
+}
+
+// FuzzHandshakeHTTP2 checks FromHTTP on RFC 8441 requests (WebSocket over HTTP/2) built from
+// arbitrary bytes: net/http reads them as an HTTP/1 head, which then becomes what its HTTP/2
+// server would hand a handler (ProtoMajor 2, the Upgrade field's value as the :protocol
+// pseudo-header). It checks that FromHTTP never panics; that a refusal is an *Error with a
+// 4xx/5xx status; that an accepted request is a CONNECT for :protocol websocket with version
+// 13 and no key; that the answer HTTP2Header writes for it echoes the offers in a form that
+// parses back; and, differentially, that the HTTP/1.1 path reads the same offers from the
+// same fields.
+func FuzzHandshakeHTTP2(f *testing.F) {
+	seeds := []string{
+		"CONNECT /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nOrigin: https://example.com\r\n" +
+			"Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n" +
+			"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"CONNECT /x?y=1 HTTP/1.1\r\nHost: a\r\nUpgrade: webtransport\r\nSec-WebSocket-Version: 13\r\n\r\n",
+		"CONNECT / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: x\r\nSec-WebSocket-Extensions: a;;b\r\n\r\n",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		hr, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(data)))
+		if err != nil || len(hr.Header["Host"]) != 1 {
+			return
+		}
+		delete(hr.Header, "Host")
+		h1 := hr.Header.Clone()
+		hr.Proto, hr.ProtoMajor, hr.ProtoMinor = "HTTP/2.0", 2, 0
+		if p, ok := hr.Header["Upgrade"]; ok {
+			hr.Header[":protocol"] = p
+			delete(hr.Header, "Upgrade")
+		}
+		req, err := handshake.FromHTTP(hr)
+		if err != nil {
+			var he *handshake.Error
+			if !errors.As(err, &he) || he.Status < 400 || he.Status > 599 {
+				t.Fatalf("refusal %v is not an *Error with a 4xx/5xx status", err)
+			}
+			return
+		}
+		if req.Method != http.MethodConnect || req.Header.Get(":protocol") != "websocket" ||
+			req.Header.Get("Sec-WebSocket-Version") != "13" || req.Key != "" || req.Proto != "HTTP/2.0" {
+			t.Fatalf("accepted %+v", req)
+		}
+		resp := handshake.Response{Extensions: req.Extensions}
+		if len(req.Protocols) > 0 {
+			resp.Protocol = req.Protocols[0]
+		}
+		out := http.Header{}
+		resp.HTTP2Header(out)
+		for _, name := range []string{"Upgrade", "Connection", "Sec-Websocket-Accept"} {
+			if _, ok := out[name]; ok {
+				t.Fatalf("HTTP/2 answer carries %s: %v", name, out)
+			}
+		}
+		if out.Get("Sec-WebSocket-Protocol") != resp.Protocol {
+			t.Fatalf("answer %v lost the subprotocol %q", out, resp.Protocol)
+		}
+		exts, err := extension.Parse(out.Values("Sec-WebSocket-Extensions"))
+		if err != nil {
+			t.Fatalf("answer %v: extensions do not parse back: %v", out, err)
+		}
+		if diff := cmp.Diff(req.Extensions, exts); diff != "" {
+			t.Fatalf("extensions changed through the answer (-offered +read):\n%s", diff)
+		}
+		// The same offers over HTTP/1.1: a GET upgrade with a key.
+		h1.Set("Upgrade", "websocket")
+		h1.Set("Connection", "Upgrade")
+		h1.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+		r1 := &http.Request{Method: http.MethodGet, RequestURI: req.Target, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Host: req.Host, Header: h1}
+		if req1, err := handshake.FromHTTP(r1); err == nil {
+			if diff := cmp.Diff([2]any{req.Protocols, req.Extensions}, [2]any{req1.Protocols, req1.Extensions}); diff != "" {
+				t.Fatalf("HTTP/2 and HTTP/1.1 read different offers (-h2 +h1):\n%s", diff)
+			}
+		}
+	})
 }
 
 // extensionSeeds are inputs from the ws/handshake extension table; "\n" separates header lines.
