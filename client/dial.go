@@ -53,11 +53,11 @@ type Dialer struct {
 	// HTTP2, when set, opens each connection as an extended CONNECT (RFC 8441) on an
 	// HTTP/2 connection of this round tripper instead of an HTTP/1.1 upgrade on a TCP
 	// connection of its own: the sockets a Dialer opens to one server then share one TCP
-	// (and TLS) connection. Use an *http.Transport that speaks HTTP/2 to the server: for
-	// wss://, TLS with ALPN h2 (ForceAttemptHTTP2, or Protocols with HTTP2 only); for ws://,
-	// h2c (Protocols with UnencryptedHTTP2 only). TLSConfig, Proxy and NetDialContext are
-	// then the transport's, not the Dialer's. The server must advertise extended CONNECT
-	// (SETTINGS_ENABLE_CONNECT_PROTOCOL), or Dial fails.
+	// (and TLS) connection. It must send the :protocol pseudo-header, which net/http's
+	// Transport refuses (Go 1.26); golang.org/x/net/http2's Transport sends it: for wss://
+	// over TLS, for ws:// over h2c (AllowHTTP with a plain DialTLSContext). TLSConfig, Proxy
+	// and NetDialContext are then the round tripper's, not the Dialer's. The server must
+	// advertise extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL), or Dial fails.
 	HTTP2 http.RoundTripper
 
 	// OnPing and OnPong, when set, are called with the payload of each ping and pong the
