@@ -3,8 +3,12 @@ package server
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
+	"os"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -122,4 +126,70 @@ func TestServeEndsWithListener(t *testing.T) {
 		}
 		s.Shutdown(t.Context())
 	}
+}
+
+// failingListener's Accept fails with errs, one per call, before it accepts for real.
+type failingListener struct {
+	net.Listener
+	mu   sync.Mutex
+	errs []error
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	if len(l.errs) > 0 {
+		err := l.errs[0]
+		l.errs = l.errs[1:]
+		l.mu.Unlock()
+		return nil, err
+	}
+	l.mu.Unlock()
+	return l.Listener.Accept()
+}
+
+// TestServeOutlivesAcceptErrors: accept errors other than a closed listener (a process out
+// of descriptors, a connection aborted before its accept) do not end Serve: it backs off,
+// logs the burst once, and serves the next client. Only a closed listener ends it.
+func TestServeOutlivesAcceptErrors(t *testing.T) {
+	acceptErr := func(errno syscall.Errno) error {
+		return &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", errno)}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &failingListener{Listener: l, errs: []error{
+		acceptErr(syscall.EMFILE), acceptErr(syscall.EMFILE), acceptErr(syscall.ENFILE),
+		acceptErr(syscall.ECONNABORTED), acceptErr(syscall.ENOBUFS),
+	}}
+	logs := make(crashLog, 16)
+	s := New(func(*Upgrade) (Handler, error) { return newHandler(), nil }, Options{Logger: slog.New(logs)})
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(fl) }()
+	c := dial(t, l.Addr().String())
+	c.Write(context.Background(), frame.OpText, []byte("after the errors"))
+	if got := readText(t, c); got != "after the errors" {
+		t.Errorf("echo %q", got)
+	}
+	var levels []string
+	for len(levels) < 2 {
+		select {
+		case r := <-logs:
+			levels = append(levels, r.Level.String()+" "+r.Message)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("log records %q; want a warning and an info", levels)
+		}
+	}
+	want := []string{"WARN server: accept failed; retrying with backoff", "INFO server: accepting again"}
+	if diff := cmp.Diff(want, levels); diff != "" {
+		t.Errorf("one burst, one warning (-want +got):\n%s", diff)
+	}
+	c.NetConn().Close()
+	l.Close() // closed by someone else than Shutdown: Serve returns the listener's error
+	if err := <-served; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Serve returned %v; want net.ErrClosed", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.Shutdown(ctx)
 }

@@ -96,28 +96,40 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Serve accepts connections on l and upgrades them without net/http, through ws/handshake:
-// fewer allocations per connection. It returns ErrServerClosed after Shutdown.
+// fewer allocations per connection. It returns ErrServerClosed after Shutdown, and the
+// listener's error once l is closed. Any other accept error (out of descriptors, EMFILE or
+// ENFILE; out of buffers; a connection aborted before it was accepted) is waited out: Serve
+// retries after 5 ms, doubling to 1 s while the errors last, as net/http does, and logs the
+// first error of each burst at warning level and its end at info, so a flood of clients
+// that exhausts the process's descriptors cannot stop the server for good.
 func (s *Server) Serve(l net.Listener) error {
 	if !s.track(l) {
 		return ErrServerClosed
 	}
 	defer s.untrack(l)
 	var backoff time.Duration
+	failed := 0
 	for {
 		nc, err := l.Accept()
 		if err != nil {
 			if s.isClosed() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return err
 			}
-			return err
+			if failed == 0 {
+				s.opts.Load().Logger.Warn("server: accept failed; retrying with backoff", "err", err)
+			}
+			failed++
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			time.Sleep(backoff)
+			continue
 		}
-		backoff = 0
+		if failed > 0 {
+			s.opts.Load().Logger.Info("server: accepting again", "failed accepts", failed)
+		}
+		backoff, failed = 0, 0
 		go s.serveConn(nc)
 	}
 }
