@@ -124,3 +124,25 @@ func TestInitRefusalTerminates(t *testing.T) {
 		}
 	})
 }
+
+// TestUpgradeWithBody: an upgrade request that announces a body is refused with 400 on every
+// mount, rather than switched with its body read as the client's first frames (RFC 9112
+// §6.3: differing Content-Lengths MUST be answered 400; RFC 6455 §4.1: the request has no
+// body).
+func TestUpgradeWithBody(t *testing.T) {
+	each(t, func(t *testing.T, st setup) {
+		h := newHandler()
+		addr := startHandler(t, st, h, Options{})
+		for _, tt := range []struct{ name, extra, body string }{
+			{"Content-Length", "Content-Length: 5", "hello"},
+			{"Transfer-Encoding", "Transfer-Encoding: chunked", "5\r\nhello\r\n0\r\n\r\n"},
+			{"Content-Length and Transfer-Encoding", "Content-Length: 5\r\nTransfer-Encoding: chunked", "5\r\nhello\r\n0\r\n\r\n"},
+			{"differing Content-Lengths", "Content-Length: 0\r\nContent-Length: 5", "hello"},
+		} {
+			status, _ := rawRequest(t, addr, upgradeRequest(tt.extra)+tt.body)
+			if want := "HTTP/1.1 400 Bad Request"; status != want {
+				t.Errorf("%s: status %q; want %q", tt.name, status, want)
+			}
+		}
+	})
+}

@@ -19,6 +19,10 @@ var (
 	ErrBadProto = errors.New("handshake: unsupported HTTP version")
 	// ErrBadMethod means a method other than GET (405).
 	ErrBadMethod = errors.New("handshake: method not GET")
+	// ErrBody means a request that announces a body (a Content-Length other than 0, or
+	// Transfer-Encoding), or its Content-Length fields cannot be read or disagree (RFC 9112
+	// §6.3): an upgrade request has none (400).
+	ErrBody = errors.New("handshake: upgrade request with a body")
 	// ErrBadTarget means a request-target that names no resource (400).
 	ErrBadTarget = errors.New("handshake: bad request-target")
 	// ErrBadHost means a missing, repeated or invalid Host header (400).

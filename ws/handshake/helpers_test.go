@@ -30,6 +30,7 @@ var sentinels = []struct {
 	{handshake.ErrTooLarge, "ErrTooLarge"},
 	{handshake.ErrBadProto, "ErrBadProto"},
 	{handshake.ErrBadMethod, "ErrBadMethod"},
+	{handshake.ErrBody, "ErrBody"},
 	{handshake.ErrBadTarget, "ErrBadTarget"},
 	{handshake.ErrBadHost, "ErrBadHost"},
 	{handshake.ErrBadUpgrade, "ErrBadUpgrade"},

@@ -3,6 +3,7 @@ package handshake
 import (
 	"bufio"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/bronco-ws/bronco/internal/httptoken"
@@ -75,7 +76,7 @@ func ReadRequest(br *bufio.Reader, lim Limits) (*Request, error) {
 	if len(hosts) == 1 {
 		r.Host = hosts[0]
 	}
-	if err := r.validate(len(hosts)); err != nil {
+	if err := r.validate(len(hosts), bodyOf(r.Header)); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -106,11 +107,15 @@ func FromHTTP(r *http.Request) (*Request, error) {
 	if req.Host != "" {
 		hosts = 1 // net/http's server has already refused a repeated Host
 	}
-	validate := req.validate
+	var err error
 	if r.ProtoMajor == 2 {
-		validate = req.validateHTTP2 // HTTP/2 as net/http's server parsed it, not as a request line says
+		err = req.validateHTTP2(hosts) // HTTP/2 as net/http's server parsed it, not as a request line says
+	} else {
+		// net/http has read the framing fields into ContentLength and TransferEncoding
+		// (and refused differing lengths itself).
+		err = req.validate(hosts, body{chunked: len(r.TransferEncoding) > 0, length: max(r.ContentLength, 0)})
 	}
-	if err := validate(hosts); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return req, nil
@@ -139,7 +144,7 @@ func (r *Request) parseRequestLine(line string) error {
 // validate applies RFC 6455 §4.2.1 in the order a server should report failures: the HTTP
 // framing first, then the headers, Sec-WebSocket-Version before Sec-WebSocket-Key so that an
 // old-draft client learns which version to speak.
-func (r *Request) validate(hosts int) error {
+func (r *Request) validate(hosts int, b body) error {
 	major, minor, ok := parseHTTPVersion(r.Proto)
 	if !ok {
 		return newError(http.StatusBadRequest, "", "malformed HTTP version", ErrMalformed)
@@ -149,6 +154,9 @@ func (r *Request) validate(hosts int) error {
 	}
 	if r.Method != http.MethodGet {
 		return newError(http.StatusMethodNotAllowed, "", "method must be GET", ErrBadMethod)
+	}
+	if err := b.check(); err != nil {
+		return err
 	}
 	if err := r.checkTarget(); err != nil {
 		return err
@@ -198,6 +206,48 @@ func (r *Request) validateHTTP2(hosts int) error {
 		return err
 	}
 	return r.checkOffers()
+}
+
+// body is what a request's framing fields say of its body (RFC 9112 §6).
+type body struct {
+	chunked bool   // Transfer-Encoding is present
+	length  int64  // the Content-Length, 0 when absent
+	invalid string // why the Content-Length fields cannot be read, "" when they can
+}
+
+// bodyOf reads the framing fields of a request ReadRequest parsed.
+func bodyOf(h http.Header) body {
+	b := body{chunked: len(h["Transfer-Encoding"]) > 0}
+	var seen string
+	for _, field := range h["Content-Length"] {
+		for _, v := range strings.Split(field, ",") {
+			v = strings.TrimSpace(v)
+			n, err := strconv.ParseInt(v, 10, 64)
+			switch {
+			case err != nil || n < 0 || v == "" || v[0] == '+':
+				b.invalid = "not a length"
+			case seen != "" && v != seen:
+				b.invalid = "differing lengths" // RFC 9112 §6.3 item 5: MUST be answered 400
+			}
+			seen, b.length = v, n
+		}
+	}
+	return b
+}
+
+// check refuses an upgrade request that carries a body: a GET upgrade has none (RFC 6455
+// §4.1), and the bytes of one would otherwise be read as the client's first frames. A
+// Content-Length of 0 is no body.
+func (b body) check() error {
+	switch {
+	case b.invalid != "":
+		return newError(http.StatusBadRequest, "Content-Length", b.invalid, ErrBody)
+	case b.chunked:
+		return newError(http.StatusBadRequest, "Transfer-Encoding", "an upgrade request has no body", ErrBody)
+	case b.length > 0:
+		return newError(http.StatusBadRequest, "Content-Length", "an upgrade request has no body", ErrBody)
+	}
+	return nil
 }
 
 // keyPseudoProtocol is where net/http's HTTP/2 server puts an extended CONNECT's :protocol

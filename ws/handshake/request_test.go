@@ -35,6 +35,42 @@ var requestTests = []requestTest{
 		in:      exampleWithLine("POST /chat HTTP/1.1", nil),
 		wantErr: bad(405, "", "ErrBadMethod"),
 	},
+	// An upgrade request has no body (RFC 6455 §4.1); one announced would be read as frames.
+	{
+		name:    "RFC 9112 §6.3: a Content-Length other than 0 is a body: 400",
+		in:      example(nil, "Content-Length: 5") + "hello",
+		wantErr: bad(400, "Content-Length", "ErrBody"),
+	},
+	{
+		name:    "RFC 9112 §6.3: Transfer-Encoding is a body: 400",
+		in:      example(nil, "Transfer-Encoding: chunked") + "0\r\n\r\n",
+		wantErr: bad(400, "Transfer-Encoding", "ErrBody"),
+	},
+	{
+		name:    "RFC 9112 §6.3: Transfer-Encoding with Content-Length: 400",
+		in:      example(nil, "Content-Length: 0", "Transfer-Encoding: chunked") + "0\r\n\r\n",
+		wantErr: bad(400, "Transfer-Encoding", "ErrBody"),
+	},
+	{
+		name:    "RFC 9112 §6.3 item 5: differing Content-Lengths MUST be answered 400",
+		in:      example(nil, "Content-Length: 0", "Content-Length: 5"),
+		wantErr: bad(400, "Content-Length", "ErrBody"),
+	},
+	{
+		name:    "RFC 9112 §6.3 item 5: differing lengths in one field: 400",
+		in:      example(nil, "Content-Length: 0, 5"),
+		wantErr: bad(400, "Content-Length", "ErrBody"),
+	},
+	{
+		name:    "RFC 9112 §6.3 item 5: a Content-Length that is not a number: 400",
+		in:      example(nil, "Content-Length: +0"),
+		wantErr: bad(400, "Content-Length", "ErrBody"),
+	},
+	{
+		name: "RFC 9112 §6.3: Content-Length 0 is no body",
+		in:   example(nil, "Content-Length: 0"),
+		want: exampleRequest(func(r *handshake.Request) { r.Header["Content-Length"] = []string{"0"} }),
+	},
 	{
 		name:    "RFC 6455 §4.2.1 step 1: method is case-sensitive, get is 405",
 		in:      exampleWithLine("get /chat HTTP/1.1", nil),
