@@ -162,7 +162,11 @@
 //
 // # Safety by default
 //
-// Browsers' cross-site requests are refused (Options.CheckOrigin defaults to SameOrigin),
+// On net/http the upgrade request is net/http's to read, under the http.Server's
+// ReadHeaderTimeout and MaxHeaderBytes, which a zero http.Server leaves unbounded in time:
+// set them (ExampleServer_ServeHTTP does). On a bare listener Options.HandshakeTimeout and
+// HeaderLimits bound it. Browsers' cross-site requests are refused (Options.CheckOrigin
+// defaults to SameOrigin),
 // frames and messages are capped at 16 MiB (1009 beyond), text must be UTF-8 (1007), the
 // upgrade request is bounded in size and time, every write has a deadline, and the info
 // mailbox is bounded (Pid.Send returns ErrMailboxFull rather than block or grow).

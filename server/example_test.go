@@ -11,6 +11,7 @@ import (
 	"github.com/bronco-ws/bronco/server"
 	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
+	"github.com/bronco-ws/bronco/ws/handshake"
 )
 
 // hello is the guide's handler: it greets from websocket_init, echoes text, and sends
@@ -69,7 +70,10 @@ func ExampleServer() {
 }
 
 // ExampleServer_ServeHTTP mounts the server on net/http, beside other routes, with an event
-// loop driving the upgraded connections.
+// loop driving the upgraded connections. On net/http the upgrade request is read by
+// net/http, under its http.Server's limits, not Options.HandshakeTimeout and HeaderLimits:
+// a zero http.Server waits for a request's head forever (a slowloris client holds a
+// connection and a goroutine as long as it likes) and takes 1 MB of header, so set them.
 func ExampleServer_ServeHTTP() {
 	srv := server.New(func(u *server.Upgrade) (server.Handler, error) {
 		return hello{}, nil
@@ -77,7 +81,12 @@ func ExampleServer_ServeHTTP() {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", srv)
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	hs := &http.Server{Handler: mux}
+	hs := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: server.DefaultHandshakeTimeout,  // the whole request head, slowloris included
+		MaxHeaderBytes:    handshake.DefaultMaxHeaderBytes, // as the bare listener's default HeaderLimits
+		IdleTimeout:       time.Minute,                     // keep-alive connections that never upgrade
+	}
 	go hs.Serve(l)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
