@@ -45,10 +45,12 @@ type Conn struct {
 	chunks  chan chunk    // from the reader: at most one chunk waits
 	next    chan struct{} // to the reader: the chunk is used, read the next one
 	done    chan struct{} // closed by Close
-	closed  sync.Once
 	aborted chan struct{} // closed by Abort
-	abort   sync.Once
-	rd      deadline
+	// mu orders Close and Abort: once Close has let a server's handler return, its
+	// ResponseWriter may serve another stream, so Abort must not touch it any more.
+	mu       sync.Mutex
+	isClosed bool
+	rd       deadline
 
 	pending []byte // what is left of the chunk being read
 	end     error  // the body's end, once a chunk carried it
@@ -153,23 +155,30 @@ func (c *Conn) Write(p []byte) (int, error) {
 // The caller must be done reading and writing: a server's ResponseWriter is not to be used
 // once Close lets its handler return.
 func (c *Conn) Close() error {
-	err := net.ErrClosed
-	c.closed.Do(func() {
-		close(c.done)
-		err = c.st.Close()
-	})
-	return err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.isClosed {
+		return net.ErrClosed
+	}
+	c.isClosed = true
+	close(c.done)
+	return c.st.Close()
 }
 
 // Abort resets the stream from any goroutine: a read or a write waiting on it returns an
 // error. The reading and writing goroutine then calls Close.
 func (c *Conn) Abort() {
-	c.abort.Do(func() {
-		close(c.aborted)
-		if c.st.Abort != nil {
-			c.st.Abort()
-		}
-	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-c.aborted:
+		return
+	default:
+	}
+	close(c.aborted)
+	if !c.isClosed && c.st.Abort != nil {
+		c.st.Abort()
+	}
 }
 
 func (c *Conn) LocalAddr() net.Addr  { return c.st.Local }
