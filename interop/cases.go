@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"unicode/utf8"
 )
 
 // Cases is cases.json: what every peer does on every connection (README.md, "The contract
@@ -121,6 +120,3 @@ func Mismatch(wantType string, want []byte, gotType string, got []byte) string {
 func window(b []byte, at int) []byte {
 	return b[at:min(len(b), at+16)]
 }
-
-// validText reports whether a text message is valid UTF-8, which every peer must ensure.
-func validText(p []byte) bool { return utf8.Valid(p) }

@@ -364,16 +364,14 @@ func (k *coderClient) abort() { k.c.CloseNow() }
 
 // waitPong waits for the pong that carries payload.
 func waitPong(ctx context.Context, pongs <-chan []byte, payload []byte) error {
-	for {
-		select {
-		case p := <-pongs:
-			if m := Mismatch("pong", payload, "pong", p); m != "" {
-				return fmt.Errorf("pong payload: %s", m)
-			}
-			return nil
-		case <-ctx.Done():
-			return fmt.Errorf("no pong: %w", ctx.Err())
+	select {
+	case p := <-pongs:
+		if m := Mismatch("pong", payload, "pong", p); m != "" {
+			return fmt.Errorf("pong payload: %s", m)
 		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("no pong: %w", ctx.Err())
 	}
 }
 

@@ -3,6 +3,7 @@ package interop
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -49,7 +50,7 @@ func (s *Summary) Add(peer, compression, column, run string, fails []string) {
 		c = &cell{}
 		s.cells[key] = c
 	}
-	if !contains(s.peers, peer) {
+	if !slices.Contains(s.peers, peer) {
 		s.peers = append(s.peers, peer)
 	}
 	c.runs++
@@ -63,18 +64,6 @@ func (s *Summary) Note(line string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.notes = append(s.notes, line)
-}
-
-// Failed reports whether any run failed.
-func (s *Summary) Failed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range s.cells {
-		if len(c.fails) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // Markdown is the table: a row per peer and compression, a column per place of bronco's
@@ -153,13 +142,4 @@ func WriteBetweenMarkers(path, content string) error {
 	}
 	s = s[:i+len(begin)] + "\n" + content + s[j:]
 	return os.WriteFile(path, []byte(s), 0o644)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

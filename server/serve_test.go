@@ -148,9 +148,18 @@ func (l *failingListener) Accept() (net.Conn, error) {
 }
 
 // TestServeOutlivesAcceptErrors: accept errors other than a closed listener (a process out
-// of descriptors, a connection aborted before its accept) do not end Serve: it backs off,
-// logs the burst once, and serves the next client. Only a closed listener ends it.
+// of descriptors, a connection aborted before its accept) do not end Serve, with either
+// driver behind it: it backs off, logs the burst once, and serves the next client. Only a
+// closed listener ends it.
 func TestServeOutlivesAcceptErrors(t *testing.T) {
+	for _, loops := range []int{0, 1} {
+		t.Run(map[int]string{0: "goroutine", 1: "loop"}[loops], func(t *testing.T) {
+			testServeOutlivesAcceptErrors(t, loops)
+		})
+	}
+}
+
+func testServeOutlivesAcceptErrors(t *testing.T, loops int) {
 	acceptErr := func(errno syscall.Errno) error {
 		return &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", errno)}
 	}
@@ -163,7 +172,7 @@ func TestServeOutlivesAcceptErrors(t *testing.T) {
 		acceptErr(syscall.ECONNABORTED), acceptErr(syscall.ENOBUFS),
 	}}
 	logs := make(crashLog, 16)
-	s := New(func(*Upgrade) (Handler, error) { return newHandler(), nil }, Options{Logger: slog.New(logs)})
+	s := New(func(*Upgrade) (Handler, error) { return newHandler(), nil }, Options{Logger: slog.New(logs), EventLoops: loops})
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(fl) }()
 	c := dial(t, l.Addr().String())
