@@ -133,7 +133,18 @@ func (c *Conn) event(ev ws.Event) {
 		return
 	}
 	c.apply(c.call(cbWebsocketHandle, func() Result { return c.h.WebsocketHandle(c, f) }))
+	if ev.Kind == ws.EventMessage {
+		// A reply may still point into the message's memory: dropped, not reused, it
+		// lives until that reply is written.
+		c.eng.Trim(keptMessageBuffer)
+	}
 }
+
+// keptMessageBuffer is the largest message buffer a connection keeps between messages:
+// larger ones are dropped once their message is handled, so an idle connection's memory
+// does not depend on the largest message it ever received. 64 KiB keeps the buffers of
+// the messages most applications send, which then cost no allocation.
+const keptMessageBuffer = 64 << 10
 
 // advance runs what is due without new bytes: the mailbox's infos (unless output is waiting
 // for the socket, so that a client that does not read cannot make the server queue without

@@ -94,6 +94,22 @@ func (e *Engine) Release() {
 	}
 }
 
+// Trim drops the message buffers that have grown beyond keep bytes, once no message is in
+// progress, so that a connection that received one large message does not hold its memory
+// while it waits for the next (Cowboy's dynamic_buffer, for messages). A driver calls it
+// after the event that used them is handled; the next large message grows them again.
+func (e *Engine) Trim(keep int) {
+	if e.seq.InMessage() || e.inFrame {
+		return
+	}
+	if cap(e.msg) > keep {
+		e.msg = nil
+	}
+	if cap(e.inflated) > keep {
+		e.inflated = nil
+	}
+}
+
 // Parse consumes bytes from the front of b and returns the first event found, with the
 // number of bytes consumed. EventNone means that b holds no complete event: the caller keeps
 // b[n:], appends more bytes, and calls again. Parse unmasks b in place.
