@@ -33,6 +33,11 @@ type Conn struct {
 	out    []byte // bytes to send; out[:sent] are sent already
 	obox   *bufBox
 	sent   int
+	// counted is what this connection adds to the server's Stats.Buffered.
+	counted int
+	// spent and budget are the message bytes handled in this turn of the driver and how
+	// many it may handle (startTurn; 0: no bound).
+	spent, budget int
 	// tail is a large payload to send right after out, from where it is: it is valid only
 	// until the next callback, so it is copied into out before one runs.
 	tail []byte
@@ -49,6 +54,7 @@ type Conn struct {
 	active    bool
 	compress  bool
 	deflated  bool // permessage-deflate was negotiated
+	probed    bool // the driver's writes report what the socket took without blocking for the rest
 	hibernate bool // the last callback asked to hibernate
 	held      bool // frames wait in the read buffer because the connection is inactive
 	closing   bool // our close frame is queued; waiting for the client's

@@ -167,7 +167,15 @@
 // set them (ExampleServer_ServeHTTP does). On a bare listener Options.HandshakeTimeout and
 // HeaderLimits bound it. Browsers' cross-site requests are refused (Options.CheckOrigin
 // defaults to SameOrigin),
-// frames and messages are capped at 16 MiB (1009 beyond), text must be UTF-8 (1007), the
+// frames and messages are capped at 1 MiB (1009 beyond; Cowboy's default since 2.17), text must be UTF-8 (1007), the
 // upgrade request is bounded in size and time, every write has a deadline, and the info
 // mailbox is bounded (Pid.Send returns ErrMailboxFull rather than block or grow).
+//
+// Memory follows the traffic: a message buffer that grew beyond 64 KiB is dropped once its
+// message is handled, so an idle connection holds a few KiB whatever it received. A client
+// that stops reading stops its connection (BackpressureWait: no frames read, no infos
+// delivered, so it holds one callback's output until WriteTimeout) or gets it closed
+// (Options.OnBackpressure = BackpressureClose, beyond Options.MaxBackpressure). Options.
+// MaxConnections bounds the connections (503 beyond), and Server.Stats counts what was
+// refused and cut off. A bare listener's Serve outlives running out of descriptors.
 package server

@@ -30,6 +30,7 @@ type goConn struct {
 	avg      int     // moving average of the bytes per read
 	small    [64]byte
 	armed    time.Time // the read deadline last set
+	wdl      time.Time // the write deadline last set
 	iov      net.Buffers
 	begun    bool
 	sleeping bool // the read buffer is given back
@@ -290,15 +291,49 @@ func (g *goConn) sleep() {
 	g.sleeping = true
 }
 
-// flush writes the process's output: one write, or one writev with a large reply.
+// flush writes the process's output: one write, or one writev with a large reply. Under
+// BackpressureClose, output over the bound is first written with a deadline that has
+// almost passed, which learns what the socket takes now: the process closes the connection
+// if more than the bound is left, and otherwise the rest is written as usual.
 func (g *goConn) flush() {
+	c := &g.Conn
+	if c.probed && c.opts.OnBackpressure == BackpressureClose && c.buffered() > c.opts.MaxBackpressure {
+		if !g.write(time.Now().Add(probeWindow), true) || c.done {
+			return
+		}
+	}
+	dl := time.Time{}
+	if c.opts.WriteTimeout > 0 {
+		dl = time.Now().Add(c.opts.WriteTimeout)
+	}
+	g.write(dl, false)
+}
+
+// probeable reports whether a write deadline on nc can interrupt a write and leave the
+// connection usable: true of sockets, false of TLS (whose state a timed-out write
+// corrupts) and of an HTTP/2 stream (whose write deadline resets it).
+func probeable(nc net.Conn) bool {
+	switch nc.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		return true
+	}
+	return false
+}
+
+// probeWindow is how long a probing write waits for the socket to take more.
+const probeWindow = time.Millisecond
+
+// write writes the output until dl; a probing write's deadline is not an error. It reports
+// whether the connection can go on writing.
+func (g *goConn) write(dl time.Time, probing bool) bool {
 	c := &g.Conn
 	head, tail := c.output()
 	if len(head) == 0 && len(tail) == 0 {
-		return
+		return true
 	}
-	if c.opts.WriteTimeout > 0 {
-		g.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
+	if !dl.Equal(g.wdl) {
+		g.nc.SetWriteDeadline(dl)
+		g.wdl = dl
 	}
 	var n int64
 	var err error
@@ -311,9 +346,10 @@ func (g *goConn) flush() {
 		n, err = g.iov.WriteTo(g.nc)
 		g.iov = g.iov[:0]
 	}
-	if err != nil {
+	if err != nil && !(probing && errors.Is(err, os.ErrDeadlineExceeded)) {
 		c.failedWrite(err)
-		return
+		return false
 	}
 	c.wrote(int(n))
+	return true
 }

@@ -43,8 +43,13 @@ func (lc *loopConn) abort() {
 	lc.lp.wake(lc)
 }
 
-// maxReadsPerTurn bounds the reads one connection gets in a turn of the loop.
-const maxReadsPerTurn = 8
+// maxReadsPerTurn bounds the reads one connection gets in a turn of the loop, and
+// turnBudget the message bytes it handles (Conn.startTurn): together they bound the work one
+// client can make its loop do before the others get their turns.
+const (
+	maxReadsPerTurn = 8
+	turnBudget      = 256 << 10
+)
 
 // turn is one step of the connection: events is the socket's readiness, 0 for a wake-up.
 func (lc *loopConn) turn(events uint32) {
@@ -79,6 +84,7 @@ func (lc *loopConn) step(events uint32) {
 		c.begin(lp.now)
 	}
 	c.at(lp.now)
+	c.startTurn(turnBudget)
 	if lc.killed.Load() {
 		c.closed(ErrClosed)
 		c.drop()
@@ -99,7 +105,7 @@ func (lc *loopConn) step(events uint32) {
 		// connection's message is still in the cache, rather than after every other
 		// connection's turn (which costs a large echo its cache lines and doubles the price
 		// of writing it back). Bounded, so that one busy client cannot starve the rest.
-		if !full || reads == maxReadsPerTurn || !c.reading() {
+		if !full || reads == maxReadsPerTurn || !c.reading() || c.exhausted() {
 			break
 		}
 	}
@@ -156,7 +162,7 @@ func (lc *loopConn) handle(b []byte) {
 			lc.write() // a large reply goes while its memory is valid; the rest is copied
 		}
 		c.advance()
-		if !again && !c.held || len(b) == 0 || c.done || c.blocked() || !c.active && !c.closing {
+		if !again && !c.held || len(b) == 0 || c.done || c.blocked() || !c.active && !c.closing || c.exhausted() {
 			break // else: frames after a large reply, or held frames after SetActive(true)
 		}
 	}
@@ -196,6 +202,10 @@ func (lc *loopConn) endTurn() {
 		if len(lc.carry) == 0 {
 			lc.carry = nil
 		}
+	}
+	if c.exhausted() && len(lc.carry) > 0 && c.reading() {
+		// Frames wait that this turn had no budget for: another turn, after the others.
+		lc.lp.wake(lc)
 	}
 	var want uint32
 	switch {

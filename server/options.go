@@ -17,6 +17,27 @@ const (
 	DefaultWriteTimeout     = 30 * time.Second
 	DefaultMailboxSize      = 1024
 	DefaultReadBufferSize   = 16 << 10
+	DefaultMaxBackpressure  = 1 << 20
+)
+
+// BackpressurePolicy says what a connection does when its client does not read what the
+// server sends (Options.OnBackpressure).
+type BackpressurePolicy int
+
+const (
+	// BackpressureWait stops the connection until its output drains: it reads no frames
+	// and delivers no infos (they wait in the mailbox, whose bound makes Pid.Send fail
+	// with ErrMailboxFull) while any output waits for the socket, so it holds at most what
+	// one callback produced; Options.WriteTimeout ends a client that never drains.
+	BackpressureWait BackpressurePolicy = iota
+	// BackpressureClose closes the connection as soon as more than Options.MaxBackpressure
+	// bytes wait for the socket, as uWebSockets' closeOnBackpressureLimit: the socket is
+	// closed without a close frame (none could get through the full pipe) and Terminate
+	// gets ReasonError{ErrBackpressure}. It applies where a driver can see how much the
+	// socket took without blocking: TCP connections, on either driver. TLS connections
+	// and HTTP/2 streams, whose writes cannot be interrupted and resumed, keep
+	// BackpressureWait.
+	BackpressureClose
 )
 
 // Options configure a Server. They are Cowboy's protocol options: set when the server starts
@@ -37,7 +58,7 @@ type Options struct {
 	IdleTimeout time.Duration
 
 	// MaxFrameSize and MaxMessageSize bound what a client may send (close 1009 beyond);
-	// 0 means the ws package defaults (16 MiB), negative means no limit.
+	// 0 means the ws package defaults (1 MiB, Cowboy's), negative means no limit.
 	MaxFrameSize, MaxMessageSize int64
 
 	// SkipUTF8Validation turns off the check of text frames (Cowboy's validate_utf8 => false).
@@ -54,6 +75,22 @@ type Options struct {
 	// WriteTimeout bounds each write to the socket, so a client that stops reading cannot
 	// hold a connection forever (0: DefaultWriteTimeout; negative: none).
 	WriteTimeout time.Duration
+
+	// MaxBackpressure is how many bytes of output may wait for a client that does not read
+	// before BackpressureClose closes it (0: DefaultMaxBackpressure; negative: no bound).
+	// Stats.Buffered says how many wait now, across connections.
+	MaxBackpressure int
+
+	// OnBackpressure is what a connection does when its client does not read: wait for it
+	// (BackpressureWait, the zero value) or close it beyond MaxBackpressure.
+	OnBackpressure BackpressurePolicy
+
+	// MaxConnections bounds the connections a Server holds at once, upgraded or
+	// upgrading (0: no bound). Beyond it an upgrade is refused with 503 and Retry-After
+	// before anything is read or allocated for it, and Stats counts it in RefusedBusy.
+	// The process's descriptor limit (ulimit -n) bounds them in any case: choose a
+	// bound below it, so that the refusal can still be sent.
+	MaxConnections int
 
 	// MailboxSize bounds the infos waiting for a connection (0: DefaultMailboxSize).
 	// When the mailbox is full, Pid.Send returns ErrMailboxFull and drops the info.
@@ -105,6 +142,10 @@ func (o Options) normalized() Options {
 	o.WriteTimeout = orDefault(o.WriteTimeout, DefaultWriteTimeout)
 	o.MailboxSize = orDefault(o.MailboxSize, DefaultMailboxSize)
 	o.ReadBufferSize = max(orDefault(o.ReadBufferSize, DefaultReadBufferSize), 256)
+	o.MaxBackpressure = orDefault(o.MaxBackpressure, DefaultMaxBackpressure)
+	if o.MaxBackpressure < 0 {
+		o.MaxBackpressure = int(^uint(0) >> 1)
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

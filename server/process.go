@@ -40,7 +40,7 @@ func (c *Conn) begin(now time.Time) {
 // once it is active again) or a large reply waits in tail (they run once it is written).
 func (c *Conn) receive(b []byte) (n int, again bool) {
 	for len(b) > n && !c.done {
-		if c.tail != nil {
+		if c.tail != nil || c.exhausted() {
 			again = true
 			break
 		}
@@ -76,10 +76,24 @@ const (
 	directReadMin   = 8 << 10
 )
 
+// A driver that shares its goroutine between connections (an event loop) gives each a
+// budget of message bytes per turn: handling a message costs about its size in work
+// (unmasking, validating, inflating, the handler's own), and a deflate bomb makes 16 KiB
+// read cost a whole message limit of it. receive stops, with again true, once a turn's
+// budget is spent; the driver carries the rest over to the connection's next turn, after
+// the other connections had theirs. A goroutine's budget is 0, unbounded: Go's scheduler
+// shares the cores among goroutines.
+func (c *Conn) startTurn(budget int) {
+	c.spent, c.budget = 0, budget
+}
+
+// exhausted reports whether this turn's budget is spent.
+func (c *Conn) exhausted() bool { return c.budget > 0 && c.spent >= c.budget }
+
 // payloadSpace returns where the driver may read the next bytes when they can skip its read
 // buffer (the rest of a large frame, read into the engine's message buffer), or nil.
 func (c *Conn) payloadSpace() []byte {
-	if c.done || c.tail != nil || !c.active && !c.closing {
+	if c.done || c.tail != nil || !c.active && !c.closing || c.exhausted() {
 		return nil
 	}
 	if space := c.eng.PayloadSpace(); len(space) >= directReadMin {
@@ -124,6 +138,7 @@ func (c *Conn) event(ev ws.Event) {
 	switch ev.Kind {
 	case ws.EventMessage:
 		f = Frame{Op: ev.Opcode, Data: ev.Data}
+		c.spent += len(ev.Data)
 	case ws.EventPing:
 		c.takeReplies() // the engine's pong goes out before anything the handler sends
 		f = Ping(ev.Data)
@@ -212,6 +227,7 @@ func (c *Conn) drop() {
 	c.done = true
 	c.tail = nil
 	c.out, c.sent = c.out[:0], 0
+	c.count(0)
 }
 
 // deadline returns when the connection must next be told the time, or zero for never.
@@ -401,6 +417,19 @@ func (c *Conn) spill() {
 	c.out = append(c.output0(), t...)
 }
 
+// buffered returns how many bytes of output wait for the client to read them: the
+// backpressure that Options.MaxBackpressure bounds (uWebSockets' getBufferedAmount).
+func (c *Conn) buffered() int { return len(c.out) - c.sent + len(c.tail) }
+
+// count keeps the server's total of buffered output (Stats.Buffered) in step with this
+// connection's; it costs nothing while the socket takes everything.
+func (c *Conn) count(n int) {
+	if d := int64(n - c.counted); d != 0 {
+		c.srv.buffered.Add(d)
+		c.counted = n
+	}
+}
+
 // blocked reports whether output waits for the socket.
 func (c *Conn) blocked() bool { return c.sent < len(c.out) || c.tail != nil }
 
@@ -423,17 +452,25 @@ func (c *Conn) wrote(n int) {
 		c.out = append(c.out[:0], rest...)
 		c.sent = 0
 	} else {
+		c.writeBy = 0
 		// Everything is sent: the buffer goes back to the pool, so an idle connection holds
 		// none, and a busy one takes the same buffer back from the per-P cache.
 		c.tail = nil
 		c.srv.bufs.put(c.obox, c.out)
 		c.obox, c.out, c.sent = nil, nil, 0
-		c.writeBy = 0
+		c.count(0)
+		return
+	}
+	if c.probed && c.opts.OnBackpressure == BackpressureClose && c.buffered() > c.opts.MaxBackpressure {
+		c.srv.closedBackpressure.Add(1)
+		c.setReason(ReasonError{Err: ErrBackpressure})
+		c.drop()
 		return
 	}
 	if c.writeBy == 0 && c.opts.WriteTimeout > 0 {
 		c.writeBy = c.now.add(c.opts.WriteTimeout)
 	}
+	c.count(c.buffered())
 }
 
 // finish runs terminate and gives everything back; the driver calls it once, after the
@@ -455,6 +492,7 @@ func (c *Conn) finish() {
 func (c *Conn) release() {
 	c.srv.bufs.put(c.obox, c.out)
 	c.obox, c.out, c.tail, c.sent = nil, nil, nil, 0
+	c.count(0)
 	c.eng.Release()
 	if c.ctx != nil {
 		c.ctx.cancel(c.cause())

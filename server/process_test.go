@@ -40,7 +40,7 @@ func newProcess(t *testing.T, h Handler, opts Options) *Conn {
 		t.Fatal(err)
 	}
 	c := &Conn{drv: &fakeDriver{}}
-	if _, ok := s.setup(c, o, &Upgrade{Request: req, Header: map[string][]string{}, IdleTimeout: o.IdleTimeout}, h); !ok {
+	if _, err := s.setup(c, o, &Upgrade{Request: req, Header: map[string][]string{}, IdleTimeout: o.IdleTimeout}, h); err != nil {
 		t.Fatal("setup refused")
 	}
 	c.begin(t0)
@@ -221,5 +221,51 @@ func TestProcessWriteTimeout(t *testing.T) {
 	}
 	if re, ok := c.reason.(ReasonError); !ok || !errors.Is(re.Err, os.ErrDeadlineExceeded) {
 		t.Errorf("reason %v; want {error, i/o timeout}", c.reason)
+	}
+}
+
+// TestTurnBudget: a driver that shares its goroutine gives a connection a budget of message
+// bytes per turn (an event loop's turnBudget); receive stops once it is spent, reporting
+// again with the rest unconsumed, and the next turn goes on where it stopped. Nothing is
+// lost or reordered; a budget of 0 (a goroutine's) never stops it.
+func TestTurnBudget(t *testing.T) {
+	msg := func(s string) []byte { return clientFrame(frame.OpText, []byte(s)) }
+	stream := append(append(msg(strings.Repeat("a", 60)), msg(strings.Repeat("b", 60))...), msg(strings.Repeat("c", 60))...)
+	tests := []struct {
+		name   string
+		budget int
+		want   []int // messages handled per turn
+	}{
+		{"no budget: one turn", 0, []int{3}},
+		{"100 bytes: two messages, then one", 100, []int{2, 1}},
+		{"60 bytes: one per turn", 60, []int{1, 1, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newProcess(t, newHandler(), Options{})
+			written(t, c) // the 101
+			b := append([]byte(nil), stream...)
+			var got []int
+			var echoed strings.Builder
+			for turn := 0; len(b) > 0 && turn < 5; turn++ {
+				c.startTurn(tt.budget)
+				n, again := c.receive(b)
+				b = b[n:]
+				evs := written(t, c)
+				got = append(got, len(evs))
+				for _, ev := range evs {
+					echoed.Write(ev.Data)
+				}
+				if again != (len(b) > 0) {
+					t.Errorf("turn %d: again %v with %d bytes left", turn, again, len(b))
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("messages per turn (-want +got):\n%s", diff)
+			}
+			if want := strings.Repeat("a", 60) + strings.Repeat("b", 60) + strings.Repeat("c", 60); echoed.String() != want {
+				t.Errorf("echoed %q; want %q", echoed.String(), want)
+			}
+		})
 	}
 }

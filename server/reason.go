@@ -55,6 +55,11 @@ type ReasonShutdown struct{}
 // ErrClosed is the error of ReasonError when the socket closed without a close frame.
 var ErrClosed = errors.New("server: closed: socket closed without a close frame")
 
+// ErrBackpressure is the error of ReasonError when BackpressureClose closed a connection
+// whose client did not read: more than Options.MaxBackpressure bytes waited for it. Its
+// kind is frame.ErrPolicy (1008), though no close frame can reach such a client.
+var ErrBackpressure = frame.NewError(frame.ErrPolicy, "server: client does not read: output over MaxBackpressure")
+
 func (ReasonNormal) isReason()   {}
 func (ReasonRemote) isReason()   {}
 func (ReasonStop) isReason()     {}

@@ -38,6 +38,12 @@ type Server struct {
 
 	bufs bufPools
 
+	// Counters for Stats.
+	live               atomic.Int64
+	buffered           atomic.Int64
+	refusedBusy        atomic.Uint64
+	closedBackpressure atomic.Uint64
+
 	readers sync.Pool // *bufio.Reader for handshakes on a bare listener
 }
 
@@ -64,6 +70,10 @@ func (s *Server) Options() Options { return *s.opts.Load() }
 // returns, so net/http's goroutine and buffers for the connection are released.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	opts := s.opts.Load()
+	if err := s.admit(opts); err != nil {
+		s.refuseHTTP(w, opts, err)
+		return
+	}
 	req, err := handshake.FromHTTP(r)
 	if err != nil {
 		s.refuseHTTP(w, opts, err)
@@ -130,6 +140,10 @@ func (s *Server) Serve(l net.Listener) error {
 			s.opts.Load().Logger.Info("server: accepting again", "failed accepts", failed)
 		}
 		backoff, failed = 0, 0
+		if err := s.admit(s.opts.Load()); err != nil {
+			go s.refuseBusy(nc, err)
+			continue
+		}
 		go s.serveConn(nc)
 	}
 }
@@ -199,14 +213,17 @@ func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffer
 	if lp := s.loopFor(opts, nc); lp != nil {
 		lc = newLoopConn(lp, nc)
 		c = &lc.Conn
+		c.probed = true // its writes never block
 	} else {
 		g = newGoConn(nc)
 		c = &g.Conn
+		c.probed = probeable(nc)
 	}
-	resp, ok := s.setup(c, opts, u, h)
-	if !ok {
-		// Shut down while upgrading: refuse rather than start a connection nobody will stop.
-		nc.Write(handshake.AppendErrorResponse(nil, http.StatusServiceUnavailable, "server shutting down", nil))
+	resp, err := s.setup(c, opts, u, h)
+	if err != nil {
+		// Shut down or full while upgrading: refuse rather than start a connection.
+		status, body, hdr := refusal(err)
+		nc.Write(handshake.AppendErrorResponse(nil, status, body, hdr))
 		nc.Close()
 		s.terminateRefused(h, nc.RemoteAddr())
 		return nil
@@ -235,9 +252,9 @@ func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffer
 	return g
 }
 
-// setup fills in a new connection's process and returns the response that accepts it; it
-// reports false when the server is shutting down.
-func (s *Server) setup(c *Conn, opts *Options, u *Upgrade, h Handler) (handshake.Response, bool) {
+// setup fills in a new connection's process and returns the response that accepts it, or
+// the refusal of a server that is shutting down or holds MaxConnections.
+func (s *Server) setup(c *Conn, opts *Options, u *Upgrade, h Handler) (handshake.Response, error) {
 	ext, extResp := negotiate(u, opts)
 	c.srv = s
 	c.opts = opts
@@ -256,10 +273,10 @@ func (s *Server) setup(c *Conn, opts *Options, u *Upgrade, h Handler) (handshake
 		SkipUTF8Validation: u.SkipUTF8Validation,
 		Codec:              ext,
 	})
-	if !s.add(c) {
-		return handshake.Response{}, false
+	if err := s.add(c); err != nil {
+		return handshake.Response{}, err
 	}
-	return handshake.Response{Protocol: u.protocol, Header: u.Header, Extensions: extResp}, true
+	return handshake.Response{Protocol: u.protocol, Header: u.Header, Extensions: extResp}, nil
 }
 
 func remoteAddrOf(r *http.Request) net.Addr { return stringAddr(r.RemoteAddr) }
@@ -402,19 +419,68 @@ func (s *Server) stopLoops() {
 	}
 }
 
-func (s *Server) add(c *Conn) bool {
+// errShuttingDown refuses an upgrade that completes after Shutdown began.
+var errShuttingDown = Refuse(http.StatusServiceUnavailable, "server shutting down")
+
+// errBusy refuses a connection beyond Options.MaxConnections.
+var errBusy = &RefusalError{Status: http.StatusServiceUnavailable, Body: "server busy",
+	Header: http.Header{"Retry-After": {"1"}}}
+
+// admit checks a new client against MaxConnections before anything is read or allocated
+// for it. Upgrades in progress are not counted, so a burst can get past it: add holds the
+// bound exactly, once the upgrade is read.
+func (s *Server) admit(opts *Options) error {
+	if opts.MaxConnections > 0 && s.live.Load() >= int64(opts.MaxConnections) {
+		s.refusedBusy.Add(1)
+		return errBusy
+	}
+	return nil
+}
+
+// refuseBusy answers 503 to a client of the bare listener that admit refused, without
+// reading its request: the response is written, the sending side shut, and what the client
+// sent is drained for a moment before the close, so that the close does not reset the
+// connection (a reset can make the client lose the response).
+func (s *Server) refuseBusy(nc net.Conn, err error) {
+	defer nc.Close()
+	status, body, hdr := refusal(err)
+	nc.SetDeadline(time.Now().Add(time.Second))
+	if _, err := nc.Write(handshake.AppendErrorResponse(nil, status, body, hdr)); err != nil {
+		return
+	}
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	var drain [512]byte
+	for n := 0; n < 16<<10; {
+		k, err := nc.Read(drain[:])
+		if n += k; err != nil {
+			return
+		}
+	}
+}
+
+func (s *Server) add(c *Conn) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return false
+		return errShuttingDown
+	}
+	if m := c.opts.MaxConnections; m > 0 && len(s.conns) >= m {
+		s.refusedBusy.Add(1)
+		return errBusy
 	}
 	s.conns[c] = struct{}{}
-	return true
+	s.live.Add(1)
+	return nil
 }
 
 func (s *Server) remove(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, ok := s.conns[c]; ok {
+		s.live.Add(-1)
+	}
 	delete(s.conns, c)
 	if s.closed && len(s.conns) == 0 && s.idle != nil {
 		select {

@@ -35,9 +35,9 @@ func (s *Server) serveHTTP2(w http.ResponseWriter, r *http.Request, opts *Option
 		Local:  stringAddr(""),
 	})
 	g := newGoConn(nc)
-	resp, ok := s.setup(&g.Conn, opts, u, h)
-	if !ok {
-		s.refuseHTTP(w, opts, Refuse(http.StatusServiceUnavailable, "server shutting down"))
+	resp, err := s.setup(&g.Conn, opts, u, h)
+	if err != nil {
+		s.refuseHTTP(w, opts, err)
 		s.terminateRefused(h, nc.RemoteAddr())
 		return
 	}

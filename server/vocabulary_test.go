@@ -30,7 +30,7 @@ func vocabularyProcess(t *testing.T, opts Options) *Conn {
 	u := &Upgrade{Request: req, Header: map[string][]string{}, IdleTimeout: o.IdleTimeout,
 		Compress: o.Compress, MaxFrameSize: o.MaxFrameSize, MaxMessageSize: o.MaxMessageSize}
 	c := &Conn{drv: &fakeDriver{}}
-	if _, ok := s.setup(c, o, u, newHandler()); !ok {
+	if _, err := s.setup(c, o, u, newHandler()); err != nil {
 		t.Fatal("setup refused")
 	}
 	c.begin(t0)

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/bronco-ws/bronco/client"
+	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/deflate"
 )
 
@@ -44,7 +45,9 @@ func main() {
 		timeout: *timeout,
 		// deflate.Offer always names client_max_window_bits (bare while ClientMaxWindowBits
 		// is 0), so the server may pick any window for our direction: 13.* uses 8 to 15.
-		dialer: client.Dialer{Compress: *compress, Deflate: deflate.Config{Level: *level}},
+		dialer: client.Dialer{Compress: *compress, Deflate: deflate.Config{Level: *level},
+			// 9.* sends messages and frames of up to 16 MiB.
+			Config: ws.Config{MaxFrameSize: 16 << 20, MaxMessageSize: 16 << 20}},
 	}
 	os.Exit(exitCode(s.run(context.Background(), os.Stderr), os.Stderr))
 }

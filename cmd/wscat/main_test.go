@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bronco-ws/bronco/server"
+	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -60,7 +61,7 @@ func TestWscat(t *testing.T) {
 			[]string{`connected (subprotocol "", extensions [])`, "< hello", "< world", `closed: 1000 (normal closure) ""`}, false},
 		{"compression, and the server's ping shown", []string{"-compress", url}, "ping me\n",
 			[]string{`connected (subprotocol "", extensions [{permessage-deflate []}])`, `< ping "hi"`, "< pinged", `closed: 1000 (normal closure) ""`}, false},
-		{"a line over the message limit is reported, not dropped", []string{url}, "ok\n" + strings.Repeat("x", 16<<20+1) + "\n",
+		{"a line over the message limit is reported, not dropped", []string{url}, "ok\n" + strings.Repeat("x", ws.DefaultMaxMessageSize+1) + "\n",
 			[]string{`connected (subprotocol "", extensions [])`, "stdin: bufio.Scanner: token too long; closing", "< ok", `closed: 1000 (normal closure) ""`}, true},
 		{"the server closes", []string{url}, "",
 			[]string{`connected (subprotocol "", extensions [])`, `closed by server: 4000 "see you"`}, false},

@@ -1,0 +1,121 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/bronco-ws/bronco/ws/frame"
+	"github.com/bronco-ws/bronco/ws/handshake"
+	"github.com/google/go-cmp/cmp"
+)
+
+// waitStats waits until the server's counters satisfy ok, and fails with the last ones
+// otherwise: connections end on their own goroutine after the client sees them close.
+func waitStats(t *testing.T, s *Server, ok func(Stats) bool) Stats {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := s.Stats()
+		if ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server counters stuck at %+v", st)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestMaxConnections: beyond Options.MaxConnections an upgrade is refused with 503 and
+// Retry-After, counted in Stats.RefusedBusy; a connection that ends makes room again.
+func TestMaxConnections(t *testing.T) {
+	each(t, func(t *testing.T, st setup) {
+		s, addr := start(t, st, func(*Upgrade) (Handler, error) { return &funcHandler{}, nil }, Options{MaxConnections: 2})
+		first := dial(t, addr)
+		dial(t, addr)
+		d, url := dialer(addr, "/")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, res, err := d.Dial(ctx, url)
+		var he *handshake.Error
+		if !errors.As(err, &he) || he.Status != http.StatusServiceUnavailable {
+			t.Fatalf("third Dial: %v; want a 503 refusal", err)
+		}
+		if res == nil || res.Header.Get("Retry-After") != "1" {
+			t.Errorf("refusal without Retry-After: %+v", res)
+		}
+		if diff := cmp.Diff(Stats{Connections: 2, RefusedBusy: 1}, s.Stats()); diff != "" {
+			t.Errorf("counters (-want +got):\n%s", diff)
+		}
+		if _, err := first.Close(frame.CloseNormal, ""); err != nil {
+			t.Fatal(err)
+		}
+		waitStats(t, s, func(s Stats) bool { return s.Connections == 1 })
+		dial(t, addr) // room again
+	})
+}
+
+// TestBackpressure: a client that sends a message and never reads the 16 MiB it is answered
+// with is closed by BackpressureClose once more than MaxBackpressure bytes wait (where the
+// driver can see that: TCP sockets), and by the write timeout under BackpressureWait; either
+// way nothing stays buffered.
+func TestBackpressure(t *testing.T) {
+	big := make([]byte, 1<<20)
+	flood := func(*Conn, Frame) Result {
+		frames := make([]Frame, 16)
+		for i := range frames {
+			frames[i] = Binary(big)
+		}
+		return Reply(frames[0], frames[1:]...)
+	}
+	tests := []struct {
+		name      string
+		opts      Options
+		wantClose bool // closed for backpressure (else: by the write timeout)
+	}{
+		{"close beyond 256 KiB", Options{OnBackpressure: BackpressureClose, MaxBackpressure: 256 << 10}, true},
+		{"wait, with a write timeout", Options{WriteTimeout: 300 * time.Millisecond}, false},
+	}
+	each(t, func(t *testing.T, st setup) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				h := newHandler()
+				h.handle = flood
+				opts := tt.opts
+				if opts.WriteTimeout == 0 {
+					opts.WriteTimeout = 2 * time.Second // bounds an HTTP/2 stream, which waits instead
+				}
+				s, addr := start(t, st, func(*Upgrade) (Handler, error) { return h, nil }, opts)
+				c := dial(t, addr)
+				if err := c.Write(context.Background(), frame.OpBinary, []byte("go")); err != nil {
+					t.Fatal(err)
+				}
+				wantClose := tt.wantClose && !st.h2 // an HTTP/2 stream cannot be probed
+				r := reasonOf(t, h)
+				re, ok := r.(ReasonError)
+				switch {
+				case !ok:
+					t.Fatalf("terminate reason %v; want ReasonError", r)
+				case wantClose && !errors.Is(re.Err, ErrBackpressure):
+					t.Errorf("terminate reason %v; want ErrBackpressure", r)
+				case wantClose && frame.CloseCodeOf(re.Err) != frame.ClosePolicyViolation:
+					t.Errorf("ErrBackpressure's code is %v; want 1008", frame.CloseCodeOf(re.Err))
+				case !wantClose && !errors.Is(re.Err, os.ErrDeadlineExceeded):
+					t.Errorf("terminate reason %v; want the write deadline", r)
+				}
+				var want uint64
+				if wantClose {
+					want = 1
+				}
+				got := waitStats(t, s, func(s Stats) bool { return s.Connections == 0 })
+				if diff := cmp.Diff(Stats{ClosedBackpressure: want}, got); diff != "" {
+					t.Errorf("counters (-want +got):\n%s", diff)
+				}
+			})
+		}
+	})
+}

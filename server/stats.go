@@ -1,0 +1,30 @@
+package server
+
+// Stats are a Server's counters, for monitoring: how many connections it holds and how many
+// it turned away or cut off to protect itself.
+type Stats struct {
+	// Connections is the number of upgraded connections open now.
+	Connections int64
+	// Buffered is the number of bytes of output that sockets did not take, across all
+	// connections: what clients that do not read make the server hold (the backpressure
+	// Options.MaxBackpressure bounds per connection). A goroutine driver's write blocks
+	// until the socket takes everything, so its output is counted only once a write has
+	// timed out or been probed (BackpressureClose); an event loop's is counted always.
+	Buffered int64
+	// RefusedBusy counts the upgrades refused with 503 because Options.MaxConnections
+	// connections were open.
+	RefusedBusy uint64
+	// ClosedBackpressure counts the connections closed by BackpressureClose because their
+	// client did not read.
+	ClosedBackpressure uint64
+}
+
+// Stats returns the server's counters now; any goroutine may call it.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Connections:        s.live.Load(),
+		Buffered:           s.buffered.Load(),
+		RefusedBusy:        s.refusedBusy.Load(),
+		ClosedBackpressure: s.closedBackpressure.Load(),
+	}
+}
