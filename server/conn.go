@@ -35,9 +35,8 @@ type Conn struct {
 	sent   int
 	// counted is what this connection adds to the server's Stats.Buffered.
 	counted int
-	// spent and budget are the message bytes handled in this turn of the driver and how
-	// many it may handle (startTurn; 0: no bound).
-	spent, budget int
+	// msgMem is what this connection adds to the server's message memory (memBudget).
+	msgMem int
 	// tail is a large payload to send right after out, from where it is: it is valid only
 	// until the next callback, so it is copied into out before one runs.
 	tail []byte
@@ -50,6 +49,9 @@ type Conn struct {
 
 	reason Reason
 
+	// turnLeft is how many message bytes this turn of the driver may still handle, when
+	// budgeted (startTurn).
+	turnLeft  int32
 	shutdown  atomic.Bool // Server.Shutdown asked for a close
 	active    bool
 	compress  bool
@@ -60,6 +62,8 @@ type Conn struct {
 	closing   bool // our close frame is queued; waiting for the client's
 	done      bool // nothing more is read; the driver sends what is queued and ends
 	ended     bool // terminate has run
+	budgeted  bool // the driver bounds the work of a turn (turnLeft)
+	waiting   bool // in the memory budget's parked list; guarded by its lock
 }
 
 // Self returns the connection's Pid, for use by any goroutine.

@@ -175,7 +175,11 @@
 // message is handled, so an idle connection holds a few KiB whatever it received. A client
 // that stops reading stops its connection (BackpressureWait: no frames read, no infos
 // delivered, so it holds one callback's output until WriteTimeout) or gets it closed
-// (Options.OnBackpressure = BackpressureClose, beyond Options.MaxBackpressure). Options.
-// MaxConnections bounds the connections (503 beyond), and Server.Stats counts what was
-// refused and cut off. A bare listener's Serve outlives running out of descriptors.
+// (Options.OnBackpressure = BackpressureClose, beyond Options.MaxBackpressure). All
+// connections together hold at most Options.MemoryBudget (256 MiB) in message buffers:
+// beyond it, connections growing a message wait, one at a time going on. On an event loop
+// a connection handles at most 256 KiB of messages per turn, and one that keeps using its
+// whole budget (deflate bombs) is paced to at most half of its loop's time.
+// Options.MaxConnections bounds the connections (503 beyond), and Server.Stats counts what
+// was refused and cut off. A bare listener's Serve outlives running out of descriptors.
 package server

@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/bronco-ws/bronco/internal/epoll"
 )
@@ -15,17 +16,24 @@ import (
 // connection holds no goroutine and no buffer.
 type loopConn struct {
 	Conn
-	lp       *loop
-	raddr    net.Addr
-	carry    []byte  // bytes of an unfinished frame, kept between turns
-	timerAt  instant // when the loop's timers look at it next
-	fd       int32   // -1 before attach and after the end
-	slot     int32   // its place in the loop's timer heap; -1: none
-	interest uint32  // epoll events asked for
-	begun    bool
-	fired    bool        // its deadline came
-	queued   bool        // in the loop's wake list; guarded by the loop's mutex
-	killed   atomic.Bool // Shutdown's context ended
+	lp      *loop
+	raddr   net.Addr
+	carry   []byte  // bytes of an unfinished frame, kept between turns
+	timerAt instant // when the loop's timers look at it next
+	// A connection whose turns keep spending their whole budget (a client that sends
+	// deflate bombs, or floods) is heavy: each of its turns is timed, and it sits out as
+	// long as its last turn took before the next (resumeAt), so that it has at most half of
+	// its loop's time however costly its messages are.
+	turnStart instant
+	resumeAt  instant
+	fd        int32  // -1 before attach and after the end
+	slot      int32  // its place in the loop's timer heap; -1: none
+	interest  uint32 // epoll events asked for
+	begun     bool
+	heavy     bool        // its turns spend their whole budget: they are timed and paced
+	fired     bool        // its deadline came
+	queued    bool        // in the loop's wake list; guarded by the loop's mutex
+	killed    atomic.Bool // Shutdown's context ended
 }
 
 func newLoopConn(lp *loop, nc net.Conn) *loopConn {
@@ -85,6 +93,13 @@ func (lc *loopConn) step(events uint32) {
 	}
 	c.at(lp.now)
 	c.startTurn(turnBudget)
+	if lc.heavy {
+		lc.turnStart = instantOf(time.Now())
+	}
+	resuming := lc.resumeAt != 0 && c.now >= lc.resumeAt
+	if resuming {
+		lc.resumeAt = 0
+	}
 	if lc.killed.Load() {
 		c.closed(ErrClosed)
 		c.drop()
@@ -98,7 +113,7 @@ func (lc *loopConn) step(events uint32) {
 	}
 	// Hang-up and error are reported even when not asked for: read to learn which. (A
 	// connection that does not read is out of the epoll set, so it is not told.)
-	read := events&(epoll.In|epoll.Hup) != 0
+	read := events&(epoll.In|epoll.Hup) != 0 || resuming
 	for reads := 1; ; reads++ {
 		full := lc.readAndHandle(read && c.reading())
 		// A read that filled the buffer likely left more behind: read it now, while this
@@ -203,14 +218,13 @@ func (lc *loopConn) endTurn() {
 			lc.carry = nil
 		}
 	}
-	if c.exhausted() && len(lc.carry) > 0 && c.reading() {
-		// Frames wait that this turn had no budget for: another turn, after the others.
-		lc.lp.wake(lc)
-	}
+	lc.pace()
 	var want uint32
 	switch {
 	case c.blocked():
 		want = epoll.Out
+	case lc.resumeAt != 0:
+		// Sitting out: the timer brings it back.
 	case c.reading():
 		want = epoll.In
 	}
@@ -223,6 +237,25 @@ func (lc *loopConn) endTurn() {
 		}
 	}
 	lc.lp.arm(lc)
+}
+
+// pace decides when a connection whose turn spent its whole budget has its next turn: at
+// once, after the others, the first time; after as long as the turn took, while it goes on.
+func (lc *loopConn) pace() {
+	c := &lc.Conn
+	if !c.exhausted() {
+		lc.heavy = false
+		return
+	}
+	if !lc.heavy {
+		lc.heavy = true
+		if len(lc.carry) > 0 && c.reading() {
+			lc.lp.wake(lc) // frames wait that this turn had no budget for
+		}
+		return
+	}
+	now := instantOf(time.Now())
+	lc.resumeAt = now + (now - lc.turnStart)
 }
 
 // end terminates the connection and closes its socket; the socket is closed in a deferred

@@ -126,6 +126,9 @@ func TestHTTP2NotWebSocket(t *testing.T) {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				cancel()
+				if resp.StatusCode == http.StatusMethodNotAllowed && resp.Header.Get("Allow") != http.MethodConnect {
+					t.Errorf("%s: 405 with Allow %q; want CONNECT (RFC 9110 §15.5.6, RFC 8441 §4)", tt.name, resp.Header.Get("Allow"))
+				}
 				if resp.ProtoMajor != 2 || resp.StatusCode != tt.want {
 					t.Errorf("%s: HTTP/%d %d; want HTTP/2 %d", tt.name, resp.ProtoMajor, resp.StatusCode, tt.want)
 				}

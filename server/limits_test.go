@@ -119,3 +119,56 @@ func TestBackpressure(t *testing.T) {
 		}
 	})
 }
+
+// TestMemoryBudget: four clients each send the first half of a 3 MiB message while the
+// server's MemoryBudget is 1 MiB. The server lets one of them (the exempt) read on and makes
+// the three others wait once the total is over the budget, instead of holding the four
+// halves (8 MiB of buffers without a budget); when the rest arrives, every message completes
+// and is echoed whole, and the memory is given back.
+func TestMemoryBudget(t *testing.T) {
+	const size, clients = 3 << 20, 4
+	payload := make([]byte, size)
+	for i := range payload {
+		payload[i] = byte(i * 7)
+	}
+	msg := maskedFrame(payload, false)
+	each(t, func(t *testing.T, st setup) {
+		if st.h2 {
+			t.Skip("the raw client below speaks HTTP/1.1; an RFC 8441 stream runs the same goroutine driver")
+		}
+		s, addr := start(t, st, func(*Upgrade) (Handler, error) { return &funcHandler{}, nil },
+			Options{MemoryBudget: 1 << 20, MaxMessageSize: size, MaxFrameSize: size})
+		var cs [clients]*rawClient
+		for i := range cs {
+			cs[i] = newRawClient(t, addr, false)
+			cs[i].nc.SetDeadline(time.Now().Add(30 * time.Second))
+			if _, err := cs[i].nc.Write(msg[:len(msg)/2]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := waitStats(t, s, func(s Stats) bool { return s.Waiting == clients-1 })
+		t.Logf("%d clients waiting with %d bytes of message memory", got.Waiting, got.MessageMemory)
+		// The budget lets each connection take one more growth step (a doubling) before it
+		// waits, and the exempt one holds its 1.5 MiB in a 2 MiB buffer: at most about
+		// 2 × 1 MiB + 2 MiB, against 4 × 2 MiB without a budget.
+		if got.MessageMemory > 5<<20 {
+			t.Errorf("%d bytes of message memory with %d clients waiting; want at most 5 MiB", got.MessageMemory, got.Waiting)
+		}
+		errs := make(chan error, clients)
+		for _, c := range cs {
+			go func() {
+				if _, err := c.nc.Write(msg[len(msg)/2:]); err != nil {
+					errs <- err
+					return
+				}
+				errs <- c.readMessage(payload)
+			}()
+		}
+		for range clients {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitStats(t, s, func(s Stats) bool { return s.Waiting == 0 && s.MessageMemory <= clients*keptMessageBuffer })
+	})
+}

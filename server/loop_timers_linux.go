@@ -37,9 +37,13 @@ func (h *timerHeap) Pop() any {
 	return lc
 }
 
-// arm makes sure lc is looked at no later than its process's deadline.
+// arm makes sure lc is looked at no later than its process's deadline, or the end of its
+// sitting out.
 func (lp *loop) arm(lc *loopConn) {
 	dl := lc.Conn.due()
+	if lc.resumeAt != 0 && (dl == 0 || lc.resumeAt < dl) {
+		dl = lc.resumeAt
+	}
 	if dl == 0 || lc.slot >= 0 && dl >= lc.timerAt {
 		return
 	}

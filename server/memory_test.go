@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -160,4 +161,31 @@ func (c *rawClient) roundTrip(t *testing.T, msg []byte, want int, compressed boo
 	if n, err := io.CopyN(io.Discard, c.br, h.Length); err != nil || int(n) != want {
 		t.Fatalf("reply of %d bytes (%v); want %d", n, err, want)
 	}
+}
+
+// readMessage reads one unfragmented, uncompressed server frame and checks its payload.
+func (c *rawClient) readMessage(want []byte) error {
+	var h frame.Header
+	for n := 2; ; n++ {
+		b, err := c.br.Peek(n)
+		if err != nil {
+			return fmt.Errorf("reading a header: %w", err)
+		}
+		var hn int
+		if h, hn, err = frame.ParseHeader(b); err != nil {
+			return err
+		}
+		if hn > 0 {
+			c.br.Discard(hn)
+			break
+		}
+	}
+	got := make([]byte, h.Length)
+	if _, err := io.ReadFull(c.br, got); err != nil {
+		return err
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("a message of %d bytes, not the %d sent", len(got), len(want))
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ const (
 	DefaultMailboxSize      = 1024
 	DefaultReadBufferSize   = 16 << 10
 	DefaultMaxBackpressure  = 1 << 20
+	DefaultMemoryBudget     = 256 << 20
 )
 
 // BackpressurePolicy says what a connection does when its client does not read what the
@@ -92,6 +93,14 @@ type Options struct {
 	// bound below it, so that the refusal can still be sent.
 	MaxConnections int
 
+	// MemoryBudget bounds the bytes that all connections together hold in message
+	// buffers: messages being received, assembled or inflated (0: DefaultMemoryBudget,
+	// 256 MiB; negative: no bound). Over it, connections growing a message past 64 KiB
+	// stop reading until memory is given back, except one at a time, which goes on so
+	// that its message completes; the server slows clients down instead of growing.
+	// Stats.MessageMemory and Stats.Waiting show it at work.
+	MemoryBudget int64
+
 	// MailboxSize bounds the infos waiting for a connection (0: DefaultMailboxSize).
 	// When the mailbox is full, Pid.Send returns ErrMailboxFull and drops the info.
 	MailboxSize int
@@ -143,6 +152,7 @@ func (o Options) normalized() Options {
 	o.MailboxSize = orDefault(o.MailboxSize, DefaultMailboxSize)
 	o.ReadBufferSize = max(orDefault(o.ReadBufferSize, DefaultReadBufferSize), 256)
 	o.MaxBackpressure = orDefault(o.MaxBackpressure, DefaultMaxBackpressure)
+	o.MemoryBudget = orDefault(o.MemoryBudget, DefaultMemoryBudget)
 	if o.MaxBackpressure < 0 {
 		o.MaxBackpressure = int(^uint(0) >> 1)
 	}

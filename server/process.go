@@ -64,6 +64,7 @@ func (c *Conn) receive(b []byte) (n int, again bool) {
 	if !again {
 		c.held = false
 	}
+	c.account()
 	return n, again
 }
 
@@ -81,14 +82,14 @@ const (
 // (unmasking, validating, inflating, the handler's own), and a deflate bomb makes 16 KiB
 // read cost a whole message limit of it. receive stops, with again true, once a turn's
 // budget is spent; the driver carries the rest over to the connection's next turn, after
-// the other connections had theirs. A goroutine's budget is 0, unbounded: Go's scheduler
+// the other connections had theirs. A goroutine's turns are not budgeted: Go's scheduler
 // shares the cores among goroutines.
-func (c *Conn) startTurn(budget int) {
-	c.spent, c.budget = 0, budget
+func (c *Conn) startTurn(budget int32) {
+	c.turnLeft, c.budgeted = budget, true
 }
 
 // exhausted reports whether this turn's budget is spent.
-func (c *Conn) exhausted() bool { return c.budget > 0 && c.spent >= c.budget }
+func (c *Conn) exhausted() bool { return c.budgeted && c.turnLeft <= 0 }
 
 // payloadSpace returns where the driver may read the next bytes when they can skip its read
 // buffer (the rest of a large frame, read into the engine's message buffer), or nil.
@@ -108,11 +109,10 @@ func (c *Conn) payloadRead(n int, now time.Time) {
 	ev, err := c.eng.PayloadRead(n)
 	if err != nil {
 		c.fail(err)
-		return
-	}
-	if ev.Kind != ws.EventNone {
+	} else if ev.Kind != ws.EventNone {
 		c.event(ev)
 	}
+	c.account()
 }
 
 // readAt records that bytes arrived at now, for the idle timeout.
@@ -138,7 +138,7 @@ func (c *Conn) event(ev ws.Event) {
 	switch ev.Kind {
 	case ws.EventMessage:
 		f = Frame{Op: ev.Opcode, Data: ev.Data}
-		c.spent += len(ev.Data)
+		c.turnLeft -= int32(min(len(ev.Data), 1<<30))
 	case ws.EventPing:
 		c.takeReplies() // the engine's pong goes out before anything the handler sends
 		f = Ping(ev.Data)
@@ -254,7 +254,7 @@ func (c *Conn) due() instant {
 
 // reading reports whether the connection wants the client's bytes now.
 func (c *Conn) reading() bool {
-	return !c.done && !c.blocked() && (c.active || c.closing)
+	return !c.done && !c.blocked() && (c.active || c.closing) && !c.overBudget()
 }
 
 // sleepy reports whether the connection may give back what it can rebuild (Cowboy's
@@ -266,6 +266,7 @@ func (c *Conn) sleepy() bool {
 // sleep gives back the engine's message buffers and the extension's state.
 func (c *Conn) sleep() {
 	c.eng.Release()
+	c.account()
 }
 
 // call runs one user callback under the crash policy (crash.go).
@@ -494,6 +495,7 @@ func (c *Conn) release() {
 	c.obox, c.out, c.tail, c.sent = nil, nil, nil, 0
 	c.count(0)
 	c.eng.Release()
+	c.leaveBudget()
 	if c.ctx != nil {
 		c.ctx.cancel(c.cause())
 	}

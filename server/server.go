@@ -37,6 +37,7 @@ type Server struct {
 	nextLoop int
 
 	bufs bufPools
+	mem  memBudget
 
 	// Counters for Stats.
 	live               atomic.Int64
@@ -76,6 +77,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, err := handshake.FromHTTP(r)
 	if err != nil {
+		if errors.Is(err, handshake.ErrBadMethod) {
+			// RFC 9110 §15.5.6: a 405 names the methods the resource takes.
+			allow := http.MethodGet
+			if r.ProtoMajor == 2 {
+				allow = http.MethodConnect // RFC 8441 §4
+			}
+			w.Header().Set("Allow", allow)
+		}
 		s.refuseHTTP(w, opts, err)
 		return
 	}

@@ -11,6 +11,12 @@ type Stats struct {
 	// until the socket takes everything, so its output is counted only once a write has
 	// timed out or been probed (BackpressureClose); an event loop's is counted always.
 	Buffered int64
+	// MessageMemory is the bytes all connections hold in message buffers, which
+	// Options.MemoryBudget bounds; Waiting is the number of connections that wait for it
+	// to come back under the budget. Both are counted only while a budget is set (the
+	// default), and are 0 with a negative MemoryBudget.
+	MessageMemory int64
+	Waiting       int
 	// RefusedBusy counts the upgrades refused with 503 because Options.MaxConnections
 	// connections were open.
 	RefusedBusy uint64
@@ -21,7 +27,10 @@ type Stats struct {
 
 // Stats returns the server's counters now; any goroutine may call it.
 func (s *Server) Stats() Stats {
+	held, waiting := s.mem.messageMemory()
 	return Stats{
+		MessageMemory:      held,
+		Waiting:            waiting,
 		Connections:        s.live.Load(),
 		Buffered:           s.buffered.Load(),
 		RefusedBusy:        s.refusedBusy.Load(),

@@ -38,6 +38,7 @@ func TestHandshakeRefusals(t *testing.T) {
 			{"init refuses with 400", upgradeRequest("Sec-WebSocket-Protocol: chat.v1"), "HTTP/1.1 400 Bad Request", ""},
 			{"§4.2.1 not an upgrade: 400", "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", "HTTP/1.1 400 Bad Request", ""},
 			{"§4.2.2 version 8: 426 with the version we speak", strings.Replace(upgradeRequest(), "Version: 13", "Version: 8", 1), "HTTP/1.1 426 Upgrade Required", "Sec-Websocket-Version: 13"},
+			{"§4.2.1 method other than GET: 405 naming GET (RFC 9110 §15.5.6)", strings.Replace(upgradeRequest(), "GET", "POST", 1), "HTTP/1.1 405 Method Not Allowed", "Allow: GET"},
 			{"§10.2 cross-origin browser request: 403", upgradeRequest("Origin: https://evil.example"), "HTTP/1.1 403 Forbidden", ""},
 			{"same-origin browser request", upgradeRequest("Origin: https://example.com", "Sec-WebSocket-Protocol: chat.v2"), "HTTP/1.1 101 Switching Protocols", ""},
 		}

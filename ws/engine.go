@@ -94,12 +94,21 @@ func (e *Engine) Release() {
 	}
 }
 
+// InMessage reports whether a data message is partly received: a frame's payload is still
+// coming, or a fragmented message awaits its final frame.
+func (e *Engine) InMessage() bool { return e.inFrame || e.seq.InMessage() }
+
+// MessageMemory returns the bytes the engine's message buffers hold (assembled and
+// inflated), which Trim and Release give back: what a server counts against a memory
+// budget.
+func (e *Engine) MessageMemory() int { return cap(e.msg) + cap(e.inflated) }
+
 // Trim drops the message buffers that have grown beyond keep bytes, once no message is in
 // progress, so that a connection that received one large message does not hold its memory
 // while it waits for the next (Cowboy's dynamic_buffer, for messages). A driver calls it
 // after the event that used them is handled; the next large message grows them again.
 func (e *Engine) Trim(keep int) {
-	if e.seq.InMessage() || e.inFrame {
+	if e.InMessage() {
 		return
 	}
 	if cap(e.msg) > keep {
