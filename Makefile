@@ -5,7 +5,7 @@ FUZZTIME ?= 30s
 BENCH    ?= .
 COUNT    ?= 1
 
-.PHONY: test vet fuzz bench autobahn bench-peers api interop
+.PHONY: test vet fuzz fuzz-long bench autobahn bench-peers api interop attack
 
 # One run covers every server setup (bare listener and net/http, goroutine and event loop).
 test: vet
@@ -18,11 +18,26 @@ vet:
 	GOOS=windows $(GO) vet ./...
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 
-# Each fuzz target runs for FUZZTIME; the checked-in seeds already run in `make test`.
+# Each fuzz target runs for FUZZTIME; the checked-in seeds already run in `make test`, and
+# CI runs every target for FUZZTIME=10s on each landing. A crasher is written to
+# fuzz/testdata/fuzz/<target>/ by go test itself, so it fails `make test` until fixed.
 fuzz:
 	@for t in $$($(GO) test -list '^Fuzz' ./fuzz/ | grep '^Fuzz'); do \
 		echo "== $$t"; \
 		$(GO) test ./fuzz/ -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s || exit 1; \
+	done
+
+# The long run: every target for FUZZLONG (1h by default, so about 9 hours), then the inputs
+# the fuzzer found interesting (its cache's corpus) join the checked-in seeds, so that the
+# corpus grows in the repository and every later `make test` replays them. Commit them.
+FUZZLONG ?= 1h
+fuzz-long:
+	$(MAKE) fuzz FUZZTIME=$(FUZZLONG)
+	@cache=$$($(GO) env GOCACHE)/fuzz/github.com/bronco-ws/bronco/fuzz; \
+	for d in $$cache/Fuzz*; do \
+		[ -d "$$d" ] || continue; t=$$(basename $$d); mkdir -p fuzz/testdata/fuzz/$$t; \
+		n=0; for f in $$d/*; do [ -e fuzz/testdata/fuzz/$$t/$$(basename $$f) ] || { cp $$f fuzz/testdata/fuzz/$$t/; n=$$((n+1)); }; done; \
+		echo "$$t: $$n new inputs in fuzz/testdata/fuzz/$$t"; \
 	done
 
 # bronco against peers nobody here wrote (interop/README.md): headless Chromium, node ws,
@@ -54,6 +69,16 @@ bench-peers:
 	taskset -c 1 env GOMAXPROCS=1 bin/peers -echo bin/echo $(if $(QUICK),-quick) \
 		-json results.json -md results.md $(if $(QUICK),,-readme README.md) -serverlog bin/servers.log && \
 	bin/chart -in results.json -out chart.png
+
+# The adversarial suite (cmd/attack) against a child server process on every setup, with ten
+# honest clients beside each attack: slowloris, malformed upgrades, frame abuse, deflate
+# bombs, floods, non-readers, churn, resets, descriptor exhaustion, a crowd beyond
+# MaxConnections, non-readers under BackpressureClose, shutdown under load; the rows that
+# need other server options run on a server of their own, and the table's header says which.
+# About 4 minutes; QUICK=1 runs a subset in about a minute. Prints the table, writes
+# attack.md, and with README=1 the table between README.md's attack markers too.
+attack:
+	$(GO) run ./cmd/attack $(if $(QUICK),-quick) -md attack.md $(if $(README),-readme README.md)
 
 # Exported names per package of bronco's library packages, beside gorilla/websocket and
 # coder/websocket at the versions bench/go.mod pins (downloaded when missing from the module

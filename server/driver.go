@@ -16,4 +16,8 @@ type driver interface {
 	abort()
 	// remoteAddr is the client's address.
 	remoteAddr() net.Addr
+	// drain writes as much of the output as the socket takes now, without waiting for
+	// it to take more, and reports it to the process (wrote): BackpressureClose's check in
+	// the middle of a callback's frames. The connection's own goroutine calls it.
+	drain()
 }

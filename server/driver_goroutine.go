@@ -320,6 +320,8 @@ func probeable(nc net.Conn) bool {
 	return false
 }
 
+func (g *goConn) drain() { g.write(time.Now().Add(probeWindow), true) }
+
 // probeWindow is how long a probing write waits for the socket to take more.
 const probeWindow = time.Millisecond
 

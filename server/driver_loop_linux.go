@@ -186,6 +186,8 @@ func (lc *loopConn) handle(b []byte) {
 	}
 }
 
+func (lc *loopConn) drain() { lc.write() }
+
 // write writes as much of the output as the socket takes.
 func (lc *loopConn) write() {
 	c := &lc.Conn

@@ -129,20 +129,9 @@ func (c *rawClient) roundTrip(t *testing.T, msg []byte, want int, compressed boo
 	if _, err := c.nc.Write(msg); err != nil {
 		t.Fatal(err)
 	}
-	var h frame.Header
-	for n := 2; ; n++ {
-		b, err := c.br.Peek(n)
-		if err != nil {
-			t.Fatalf("reading the reply's header: %v", err)
-		}
-		var hn int
-		if h, hn, err = frame.ParseHeader(b); err != nil {
-			t.Fatal(err)
-		}
-		if hn > 0 {
-			c.br.Discard(hn)
-			break
-		}
+	h, err := c.readHeader()
+	if err != nil {
+		t.Fatal(err)
 	}
 	if compressed != (h.Rsv&frame.RSV1 != 0) {
 		t.Fatalf("reply header %+v; compressed %v", h, compressed)
@@ -165,20 +154,9 @@ func (c *rawClient) roundTrip(t *testing.T, msg []byte, want int, compressed boo
 
 // readMessage reads one unfragmented, uncompressed server frame and checks its payload.
 func (c *rawClient) readMessage(want []byte) error {
-	var h frame.Header
-	for n := 2; ; n++ {
-		b, err := c.br.Peek(n)
-		if err != nil {
-			return fmt.Errorf("reading a header: %w", err)
-		}
-		var hn int
-		if h, hn, err = frame.ParseHeader(b); err != nil {
-			return err
-		}
-		if hn > 0 {
-			c.br.Discard(hn)
-			break
-		}
+	h, err := c.readHeader()
+	if err != nil {
+		return err
 	}
 	got := make([]byte, h.Length)
 	if _, err := io.ReadFull(c.br, got); err != nil {
@@ -188,4 +166,19 @@ func (c *rawClient) readMessage(want []byte) error {
 		return fmt.Errorf("a message of %d bytes, not the %d sent", len(got), len(want))
 	}
 	return nil
+}
+
+// readHeader reads the next frame's header.
+func (c *rawClient) readHeader() (frame.Header, error) {
+	for n := 2; ; n++ {
+		b, err := c.br.Peek(n)
+		if err != nil {
+			return frame.Header{}, fmt.Errorf("reading a header: %w", err)
+		}
+		h, hn, err := frame.ParseHeader(b)
+		if err != nil || hn > 0 {
+			c.br.Discard(hn)
+			return h, err
+		}
+	}
 }

@@ -298,12 +298,25 @@ func (c *Conn) apply(res Result) {
 	c.hibernate = res.hibernate
 	if res.reply {
 		c.send(res.first)
+		c.bound()
 		for _, f := range res.more {
 			c.send(f)
+			c.bound()
 		}
 	}
 	if res.stop {
 		c.startClose(frame.CloseNormal, ReasonStop{})
+	}
+}
+
+// bound holds BackpressureClose to its bound while a callback's frames are made, not only
+// after they are all made: once more than MaxBackpressure bytes wait, the driver writes what
+// the socket takes now, and wrote closes the connection if more than the bound is left.
+// A long reply list to a client that does not read then costs the bound and one frame,
+// not the whole list.
+func (c *Conn) bound() {
+	if c.probed && c.opts.OnBackpressure == BackpressureClose && !c.done && c.buffered() > c.opts.MaxBackpressure {
+		c.drv.drain()
 	}
 }
 

@@ -20,9 +20,16 @@ import (
 // with the right bytes, deadlines and reasons. The drivers' tests check the same rules over
 // real sockets.
 
-// fakeDriver is a driver that only counts wake-ups.
-type fakeDriver struct{ wakes int }
+// fakeDriver is a driver that counts wake-ups, and whose socket takes nothing when drained.
+type fakeDriver struct {
+	wakes, drains int
+	c             *Conn
+}
 
+func (d *fakeDriver) drain() {
+	d.drains++
+	d.c.wrote(0)
+}
 func (d *fakeDriver) wake()                { d.wakes++ }
 func (d *fakeDriver) abort()               {}
 func (d *fakeDriver) remoteAddr() net.Addr { return nil }
@@ -39,7 +46,9 @@ func newProcess(t *testing.T, h Handler, opts Options) *Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Conn{drv: &fakeDriver{}}
+	d := &fakeDriver{}
+	c := &Conn{drv: d}
+	d.c = c
 	if _, err := s.setup(c, o, &Upgrade{Request: req, Header: map[string][]string{}, IdleTimeout: o.IdleTimeout}, h); err != nil {
 		t.Fatal("setup refused")
 	}
@@ -267,6 +276,57 @@ func TestTurnBudget(t *testing.T) {
 			}
 			if want := strings.Repeat("a", 60) + strings.Repeat("b", 60) + strings.Repeat("c", 60); echoed.String() != want {
 				t.Errorf("echoed %q; want %q", echoed.String(), want)
+			}
+		})
+	}
+}
+
+// TestReplyListBackpressure: under BackpressureClose the bound holds while a callback's
+// frames are made: with a socket that takes nothing, a reply of 16 frames of 64 KiB ends
+// the connection once more than MaxBackpressure (256 KiB) waits, after 4 frames, instead of
+// queueing 1 MiB; under BackpressureWait the whole reply waits for the socket.
+func TestReplyListBackpressure(t *testing.T) {
+	frames := make([]Frame, 16)
+	for i := range frames {
+		frames[i] = Binary(make([]byte, 64<<10))
+	}
+	tests := []struct {
+		name     string
+		policy   BackpressurePolicy
+		want     Stats
+		wantDone bool
+		maxQueue int // bytes queued at most
+	}{
+		{"close", BackpressureClose, Stats{ClosedBackpressure: 1}, true, 0},
+		{"wait", BackpressureWait, Stats{}, false, 16 * (64<<10 + 10)}, // 10-byte headers
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler()
+			h.handle = func(*Conn, Frame) Result { return Reply(frames[0], frames[1:]...) }
+			c := newProcess(t, h, Options{OnBackpressure: tt.policy, MaxBackpressure: 256 << 10})
+			c.probed = true // as over TCP
+			written(t, c)   // the 101
+			c.receive(clientFrame(frame.OpBinary, []byte("go")))
+			if c.done != tt.wantDone {
+				t.Fatalf("done %v; want %v", c.done, tt.wantDone)
+			}
+			if got := c.buffered(); got > tt.maxQueue {
+				t.Errorf("%d bytes queued; want at most %d", got, tt.maxQueue)
+			}
+			if tt.wantDone {
+				re, ok := c.reason.(ReasonError)
+				if !ok || !errors.Is(re.Err, ErrBackpressure) {
+					t.Errorf("reason %v; want ErrBackpressure", c.reason)
+				}
+				if d := c.drv.(*fakeDriver); d.drains != 1 {
+					t.Errorf("%d drains; want 1, after the 4th frame", d.drains)
+				}
+			}
+			got := c.srv.Stats()
+			got.Connections = 0
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("counters (-want +got):\n%s", diff)
 			}
 		})
 	}
