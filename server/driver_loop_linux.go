@@ -21,19 +21,18 @@ type loopConn struct {
 	carry   []byte  // bytes of an unfinished frame, kept between turns
 	timerAt instant // when the loop's timers look at it next
 	// A connection whose turns keep spending their whole budget (a client that sends
-	// deflate bombs, or floods) is heavy: each of its turns is timed, and it sits out as
-	// long as its last turn took before the next (resumeAt), so that it has at most half of
-	// its loop's time however costly its messages are.
-	turnStart instant
-	resumeAt  instant
-	fd        int32  // -1 before attach and after the end
-	slot      int32  // its place in the loop's timer heap; -1: none
-	interest  uint32 // epoll events asked for
-	begun     bool
-	heavy     bool        // its turns spend their whole budget: they are timed and paced
-	fired     bool        // its deadline came
-	queued    bool        // in the loop's wake list; guarded by the loop's mutex
-	killed    atomic.Bool // Shutdown's context ended
+	// deflate bombs, or floods) is heavy: it sits out as long as its last turn took (counted
+	// from the start of the loop's round, so never less) before the next (resumeAt), so that
+	// it has at most half of its loop's time however costly its messages are.
+	resumeAt instant
+	fd       int32  // -1 before attach and after the end
+	slot     int32  // its place in the loop's timer heap; -1: none
+	interest uint32 // epoll events asked for
+	begun    bool
+	heavy    bool        // its turns spend their whole budget: they are timed and paced
+	fired    bool        // its deadline came
+	queued   bool        // in the loop's wake list; guarded by the loop's mutex
+	killed   atomic.Bool // Shutdown's context ended
 }
 
 func newLoopConn(lp *loop, nc net.Conn) *loopConn {
@@ -93,9 +92,6 @@ func (lc *loopConn) step(events uint32) {
 	}
 	c.at(lp.now)
 	c.startTurn(turnBudget)
-	if lc.heavy {
-		lc.turnStart = instantOf(time.Now())
-	}
 	resuming := lc.resumeAt != 0 && c.now >= lc.resumeAt
 	if resuming {
 		lc.resumeAt = 0
@@ -256,8 +252,8 @@ func (lc *loopConn) pace() {
 		}
 		return
 	}
-	now := instantOf(time.Now())
-	lc.resumeAt = now + (now - lc.turnStart)
+	now, start := instantOf(time.Now()), instantOf(lc.lp.now)
+	lc.resumeAt = now + (now - start)
 }
 
 // end terminates the connection and closes its socket; the socket is closed in a deferred

@@ -13,9 +13,10 @@ func loopSleeping(c *Conn) bool {
 
 // TestLoopConnSize guards what an idle event-loop connection costs: its struct (connection
 // state, engine, process and driver fields) fits the 576-byte size class that README.md's
-// memory figures rest on.
+// memory figures rest on. The runtime puts an 8-byte header before every object over 512
+// bytes that holds pointers, so the struct itself may take 568.
 func TestLoopConnSize(t *testing.T) {
-	if got := unsafe.Sizeof(loopConn{}); got > 576 {
-		t.Errorf("loopConn is %d bytes; want at most 576 (one allocation class up costs 64 B per idle connection)", got)
+	if got := unsafe.Sizeof(loopConn{}); got > 576-8 {
+		t.Errorf("loopConn is %d bytes; want at most 568 (one allocation class up costs 64 B per idle connection)", got)
 	}
 }
