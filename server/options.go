@@ -86,11 +86,13 @@ type Options struct {
 	// (BackpressureWait, the zero value) or close it beyond MaxBackpressure.
 	OnBackpressure BackpressurePolicy
 
-	// MaxConnections bounds the connections a Server holds at once, upgraded or
-	// upgrading (0: no bound). Beyond it an upgrade is refused with 503 and Retry-After
-	// before anything is read or allocated for it, and Stats counts it in RefusedBusy.
-	// The process's descriptor limit (ulimit -n) bounds them in any case: choose a
-	// bound below it, so that the refusal can still be sent.
+	// MaxConnections bounds the upgraded connections a Server holds at once (0: no
+	// bound). Beyond it a client is refused with 503 and Retry-After, and Stats counts it
+	// in RefusedBusy: on a bare listener as soon as it is accepted, before its request is
+	// read or anything is allocated for it; on net/http first thing in ServeHTTP.
+	// Upgrades in progress are not counted, so the check is made again, exactly, when
+	// one completes. The process's descriptor limit (ulimit -n) bounds connections in any
+	// case: choose a bound below it, so that the refusal can still be sent.
 	MaxConnections int
 
 	// MemoryBudget bounds the bytes that all connections together hold in message
