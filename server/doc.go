@@ -140,6 +140,15 @@
 //
 // bronco's client opens sockets the same way with client.Dialer.HTTP2.
 //
+// # Broadcasts
+//
+// A room, a feed or a lobby sends one message to many connections the Cowboy way: as an
+// info to each (Pid.Send), which each handler's WebsocketInfo turns into a reply. Sent as a
+// *Prepared (Prepare), the message is encoded once for all of them, and compressed once per
+// permessage-deflate form instead of once per connection, when the server compresses
+// without context takeover (Options.Deflate.ServerNoContextTakeover); connections with
+// context takeover compress it each for itself. BenchmarkBroadcast measures it.
+//
 // # Crashes
 //
 // A callback that panics, or ends its goroutine with runtime.Goexit (Erlang's exit; t.FailNow

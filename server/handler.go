@@ -48,6 +48,10 @@ type Frame struct {
 	// Uncompressed sends this text or binary frame without permessage-deflate even when the
 	// connection compresses (a per-message {deflate, false}).
 	Uncompressed bool
+
+	// Prepared, set by Prepared.Frame, is the message this frame sends, encoded already
+	// (Op and Data are its own); nil for every other frame.
+	Prepared *Prepared
 }
 
 // Text returns a text frame.

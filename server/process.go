@@ -309,6 +309,17 @@ func (c *Conn) apply(res Result) {
 	}
 }
 
+// sendEncoded queues a frame that is encoded already (a Prepared's): a large one is written
+// from where it is, since a Prepared never changes; a small one is copied, as frames are.
+func (c *Conn) sendEncoded(wire []byte) {
+	out := c.output0()
+	if len(wire) >= writeThroughMin {
+		c.out, c.tail = out, wire
+		return
+	}
+	c.out = append(out, wire...)
+}
+
 // bound holds BackpressureClose to its bound while a callback's frames are made, not only
 // after they are all made: once more than MaxBackpressure bytes wait, the driver writes what
 // the socket takes now, and wrote closes the connection if more than the bound is left.
@@ -331,6 +342,12 @@ func (c *Conn) send(f Frame) {
 	switch f.Op {
 	case frame.OpText, frame.OpBinary:
 		compress := c.compress && !f.Uncompressed
+		if f.Prepared != nil {
+			if wire := f.Prepared.wire(c, compress); wire != nil {
+				c.sendEncoded(wire)
+				return
+			}
+		}
 		if len(f.Data) >= writeThroughMin && !compress {
 			// A large payload goes out from where it is, behind its header.
 			var ok bool

@@ -72,6 +72,10 @@ func (e *Engine) SetLimits(maxFrame, maxMessage int64) {
 	e.maxMessage = limit(maxMessage, DefaultMaxMessageSize)
 }
 
+// Codec returns the negotiated extension's codec, or nil: a server that sends a message
+// encoded once for many connections (server.Prepared) asks it how this one compresses.
+func (e *Engine) Codec() Codec { return e.codec }
+
 // CloseReceived reports whether the peer's close frame has been parsed.
 func (e *Engine) CloseReceived() bool { return e.closeRecv }
 

@@ -1,6 +1,8 @@
 // Command chat is a chat room: every message a browser sends is broadcast to every connected
-// browser through infos (Pid.Send), the way an Erlang room process would. It serves its own
-// page at / and the WebSocket endpoint at /ws, on net/http.
+// browser through infos (Pid.Send), the way an Erlang room process would. A line is encoded
+// once for the whole room (server.Prepare), and compressed once too: the server compresses
+// without context takeover, so every member takes the same bytes. It serves its own page at
+// / and the WebSocket endpoint at /ws, on net/http.
 //
 //	go run ./examples/chat -addr 127.0.0.1:8080
 package main
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/bronco-ws/bronco/server"
+	"github.com/bronco-ws/bronco/ws/deflate"
 	"github.com/bronco-ws/bronco/ws/frame"
 )
 
@@ -27,12 +30,14 @@ type room struct {
 	members map[*member]server.Pid
 }
 
-func (r *room) broadcast(text string) {
+// broadcast sends line to every member, encoded once for all of them.
+func (r *room) broadcast(line []byte) {
+	p := server.Prepare(frame.OpText, line)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, pid := range r.members {
 		// A member whose mailbox is full misses this line rather than slowing the room.
-		pid.Send(text)
+		pid.Send(p)
 	}
 }
 
@@ -66,7 +71,7 @@ func (m *member) WebsocketHandle(_ *server.Conn, f server.Frame) server.Result {
 	if !m.take(time.Now()) {
 		return server.Reply(server.CloseFrame(frame.CloseCodeOf(errFlood), errFlood.Error()))
 	}
-	m.room.broadcast(string(f.Data)) // copied: f.Data is only valid during the call
+	m.room.broadcast(f.Data) // Prepare copies it: f.Data is only valid during the call
 	return server.OK()
 }
 
@@ -87,8 +92,8 @@ func (m *member) take(now time.Time) bool {
 }
 
 func (m *member) WebsocketInfo(_ *server.Conn, info any) server.Result {
-	if text, ok := info.(string); ok {
-		return server.Reply(server.Text([]byte(text)))
+	if p, ok := info.(*server.Prepared); ok {
+		return server.Reply(p.Frame())
 	}
 	return server.OK()
 }
@@ -99,11 +104,15 @@ func (m *member) Terminate(server.Reason) {
 	m.room.mu.Unlock()
 }
 
+// options compress for browsers that offer permessage-deflate, without context takeover on
+// the server's side, so that a broadcast line is compressed once for the room.
+var options = server.Options{Compress: true, Deflate: deflate.Config{ServerNoContextTakeover: true}}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	flag.Parse()
 	r := &room{members: map[*member]server.Pid{}}
-	ws := server.New(func(*server.Upgrade) (server.Handler, error) { return &member{room: r}, nil }, server.Options{})
+	ws := server.New(func(*server.Upgrade) (server.Handler, error) { return &member{room: r}, nil }, options)
 	mux := http.NewServeMux()
 	mux.Handle("/ws", ws)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {

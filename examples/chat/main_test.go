@@ -10,25 +10,29 @@ import (
 
 	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/server"
-	"github.com/bronco-ws/bronco/ws"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
 )
 
-// openRoom serves a room on net/http for the test's life and returns a function that joins
-// it: it dials, and reads the greeting.
-func openRoom(t *testing.T) func() *client.Conn {
+// openRoom serves a room on net/http, with the command's options, for the test's life and
+// returns a function that joins it: it dials, offering permessage-deflate or not, and reads
+// the greeting.
+func openRoom(t *testing.T) func(compress ...bool) *client.Conn {
 	t.Helper()
 	r := &room{members: map[*member]server.Pid{}}
-	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return &member{room: r}, nil }, server.Options{})
+	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return &member{room: r}, nil }, options)
 	ts := httptest.NewServer(srv)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	t.Cleanup(func() { srv.Shutdown(ctx); ts.Close(); cancel() })
-	return func() *client.Conn {
+	return func(compress ...bool) *client.Conn {
 		t.Helper()
-		c, _, err := client.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1), ws.Config{})
+		d := client.Dialer{Compress: len(compress) > 0 && compress[0]}
+		c, res, err := d.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got := len(res.Extensions) > 0; got != d.Compress {
+			t.Fatalf("permessage-deflate agreed: %v; offered: %v", got, d.Compress)
 		}
 		c.NetConn().SetDeadline(time.Now().Add(5 * time.Second))
 		if _, m, err := c.Read(context.Background()); err != nil || string(m) != "welcome" {
@@ -38,12 +42,13 @@ func openRoom(t *testing.T) func() *client.Conn {
 	}
 }
 
-// TestBroadcast: a line sent by one member reaches every member, through infos.
+// TestBroadcast: a line sent by one member reaches every member, through infos, prepared
+// once: to members that compress and members that do not.
 func TestBroadcast(t *testing.T) {
 	join := openRoom(t)
 	var cs []*client.Conn
-	for range 3 {
-		cs = append(cs, join())
+	for i := range 3 {
+		cs = append(cs, join(i != 1))
 	}
 	cs[0].Write(context.Background(), frame.OpText, []byte("hello room"))
 	for i, c := range cs {
