@@ -145,9 +145,9 @@
 // A room, a feed or a lobby sends one message to many connections the Cowboy way: as an
 // info to each (Pid.Send), which each handler's WebsocketInfo turns into a reply. Sent as a
 // *Prepared (Prepare), the message is encoded once for all of them, and compressed once per
-// permessage-deflate form instead of once per connection, when the server compresses
-// without context takeover (Options.Deflate.ServerNoContextTakeover); connections with
-// context takeover compress it each for itself. BenchmarkBroadcast measures it.
+// permessage-deflate form (window and level) instead of once per connection, with context
+// takeover or without: a connection with takeover copies the message into its encoder's
+// window, as its client's decoder does. BenchmarkBroadcast measures it.
 //
 // # Crashes
 //

@@ -33,8 +33,8 @@ func (listener) WebsocketInfo(_ *server.Conn, info any) server.Result {
 func ExamplePrepare() {
 	joined := make(chan server.Pid, 3)
 	srv := server.New(func(*server.Upgrade) (server.Handler, error) { return listener{joined}, nil },
-		// Without context takeover on the server's side, every connection that compresses
-		// takes the same bytes: the broadcast is compressed once.
+		// The broadcast is compressed once for every connection that compresses; without
+		// context takeover on the server's side, they also hold no window between messages.
 		server.Options{Compress: true, Deflate: deflate.Config{ServerNoContextTakeover: true}})
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	go srv.Serve(l)

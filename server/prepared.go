@@ -9,11 +9,12 @@ import (
 
 // Prepared is a text or binary message encoded once and sent to many connections, for
 // broadcasts (gorilla's PreparedMessage): its frame is built once without compression, and
-// once per permessage-deflate form (deflate.Shared) that the connections it goes to use, so
-// that 10 000 receivers cost one compression, not 10 000. Connections that compress with
-// context takeover, whose every message depends on their own history, still compress it
-// each for itself; a server that broadcasts sets Options.Deflate.ServerNoContextTakeover so
-// that none does. Any goroutine may share a Prepared; send it with its Frame.
+// once per permessage-deflate form (deflate.Shared: the window and level) that the
+// connections it goes to use, so that 10 000 receivers cost one compression, not 10 000.
+// The compressed form refers to nothing before the message, so it is valid under context
+// takeover too: such a connection then copies the message into its encoder's window, as
+// its client's decoder does, and its own next messages may refer back into it. Any
+// goroutine may share a Prepared; send it with its Frame.
 type Prepared struct {
 	op    frame.Opcode
 	data  []byte
@@ -40,8 +41,7 @@ func Prepare(op frame.Opcode, data []byte) *Prepared {
 // Frame returns the frame that sends p, for a Result (Reply(p.Frame())).
 func (p *Prepared) Frame() Frame { return Frame{Op: p.op, Data: p.data, Prepared: p} }
 
-// wire returns p's frame as c sends it: compressed in c's shared form, plain, or nil when c
-// compresses with context takeover and must encode it itself.
+// wire returns p's frame as c sends it: compressed in c's shared form, or plain.
 func (p *Prepared) wire(c *Conn, compress bool) []byte {
 	if !compress {
 		return p.plain
@@ -50,11 +50,9 @@ func (p *Prepared) wire(c *Conn, compress bool) []byte {
 	if !ok || !codec.ShouldCompress(len(p.data)) {
 		return p.plain
 	}
-	form, ok := codec.Shared()
-	if !ok {
-		return nil
-	}
-	return p.compressed(form)
+	fr := p.compressed(codec.Shared())
+	codec.Absorb(p.data)
+	return fr
 }
 
 // compressed returns p's frame compressed in form, building it the first time.

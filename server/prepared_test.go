@@ -13,9 +13,12 @@ import (
 
 // TestPrepared: a Prepared message reaches every kind of receiver whole, on every setup: a
 // plain connection, compressed ones without context takeover at two window sizes, and one
-// with context takeover, which compresses it for itself. The message is compressed once per
-// window, not once per connection, and each form reaches back no farther than its window
-// (RFC 7692 §7.1.2.1), so a receiver that negotiated 2^10 can inflate it with 2^10.
+// with context takeover. The message is compressed once per window, not once per
+// connection, and each form reaches back no farther than its window (RFC 7692 §7.1.2.1), so
+// a receiver that negotiated 2^10 can inflate it with 2^10. After it, each connection's own
+// compressed echo of the same bytes inflates too: under context takeover that echo refers
+// back into the prepared message, which the server's encoder took into its window as the
+// client's decoder did.
 func TestPrepared(t *testing.T) {
 	// Bytes that repeat only at 3000: a window of 2^10 cannot reach back that far, one of
 	// 2^15 can, so the two forms differ.
@@ -39,7 +42,12 @@ func TestPrepared(t *testing.T) {
 		{"context takeover", true, deflate.Config{Threshold: -1}, true},
 	}
 	each(t, func(t *testing.T, st setup) {
-		h := &funcHandler{handle: func(*Conn, Frame) Result { return Reply(big.Frame(), small.Frame()) }}
+		h := &funcHandler{handle: func(_ *Conn, f Frame) Result {
+			if string(f.Data) == "go" {
+				return Reply(big.Frame(), small.Frame())
+			}
+			return Reply(f)
+		}}
 		addr := startHandler(t, st, h, Options{Compress: true, Deflate: deflate.Config{Threshold: -1}})
 		for _, cl := range clients {
 			d, url := dialer(addr, "/")
@@ -51,6 +59,18 @@ func TestPrepared(t *testing.T) {
 			if got := len(res.Extensions) == 1; got != cl.wantExt {
 				t.Fatalf("%s: extensions %v", cl.name, res.Extensions)
 			}
+			echo := func(when string) {
+				t.Helper()
+				if err := c.Write(context.Background(), frame.OpText, line); err != nil {
+					t.Fatal(err)
+				}
+				if _, got, err := c.Read(context.Background()); err != nil || !bytes.Equal(got, line) {
+					t.Errorf("%s: the echo %s the prepared message: %d bytes, %v", cl.name, when, len(got), err)
+				}
+			}
+			// Under context takeover the echo after the prepared message refers back into
+			// it, or into this one if the server's window missed the prepared message.
+			echo("before")
 			if err := c.Write(context.Background(), frame.OpText, []byte("go")); err != nil {
 				t.Fatal(err)
 			}
@@ -63,6 +83,7 @@ func TestPrepared(t *testing.T) {
 					t.Errorf("%s: got %v of %d bytes; want %v of %d", cl.name, op, len(got), want.op, len(want.data))
 				}
 			}
+			echo("after")
 			c.NetConn().Close()
 		}
 	})

@@ -343,10 +343,8 @@ func (c *Conn) send(f Frame) {
 	case frame.OpText, frame.OpBinary:
 		compress := c.compress && !f.Uncompressed
 		if f.Prepared != nil {
-			if wire := f.Prepared.wire(c, compress); wire != nil {
-				c.sendEncoded(wire)
-				return
-			}
+			c.sendEncoded(f.Prepared.wire(c, compress))
+			return
 		}
 		if len(f.Data) >= writeThroughMin && !compress {
 			// A large payload goes out from where it is, behind its header.

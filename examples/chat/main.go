@@ -1,8 +1,7 @@
 // Command chat is a chat room: every message a browser sends is broadcast to every connected
 // browser through infos (Pid.Send), the way an Erlang room process would. A line is encoded
-// once for the whole room (server.Prepare), and compressed once too: the server compresses
-// without context takeover, so every member takes the same bytes. It serves its own page at
-// / and the WebSocket endpoint at /ws, on net/http.
+// once for the whole room (server.Prepare), and compressed once too. It serves its own page
+// at / and the WebSocket endpoint at /ws, on net/http.
 //
 //	go run ./examples/chat -addr 127.0.0.1:8080
 package main
@@ -104,8 +103,9 @@ func (m *member) Terminate(server.Reason) {
 	m.room.mu.Unlock()
 }
 
-// options compress for browsers that offer permessage-deflate, without context takeover on
-// the server's side, so that a broadcast line is compressed once for the room.
+// options compress for browsers that offer permessage-deflate (a broadcast line is
+// compressed once for the room either way), without context takeover on the server's side,
+// so that a member's connection holds no compression window between lines.
 var options = server.Options{Compress: true, Deflate: deflate.Config{ServerNoContextTakeover: true}}
 
 func main() {

@@ -78,6 +78,28 @@ func (e *Encoder) AppendCompress(dst, msg []byte) []byte {
 	return dst
 }
 
+// Absorb puts msg into the window as if this Encoder had compressed it, producing nothing:
+// for a message that reached the peer compressed by another encoder without reference to
+// earlier messages (a broadcast compressed once, Shared), which the peer's decoder appended
+// to its window all the same. Later messages may then refer back into it, and the two
+// windows stay in step. Without context takeover there is no window to keep.
+func (e *Encoder) Absorb(msg []byte) {
+	if !e.takeover {
+		return
+	}
+	s := e.acquire()
+	for len(msg) > 0 {
+		if len(s.buf) == cap(s.buf) {
+			s.slide()
+		}
+		n := copy(s.buf[len(s.buf):cap(s.buf)], msg)
+		s.buf = s.buf[:len(s.buf)+n]
+		msg = msg[n:]
+		// Taken as encoded; the next search hashes these positions first (s.hashed).
+		s.pos, s.blockStart = len(s.buf), len(s.buf)
+	}
+}
+
 // Release frees what the Encoder can rebuild, for a connection going idle.
 // Under context takeover it keeps only the window, at most 2^windowBits
 // bytes of history; the next AppendCompress rebuilds the rest. Without

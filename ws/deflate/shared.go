@@ -1,11 +1,11 @@
 package deflate
 
-// Shared is the form in which one compressed message can go to many connections: the window
-// and level of an encoder that keeps no context between messages (RFC 7692 §7.1.1.1,
-// server_no_context_takeover on a server). Every connection whose Codec reports the same
-// Shared decodes the same bytes, so a broadcast compresses once per form instead of once per
-// connection. Under context takeover each message depends on its connection's history, so
-// there is no shared form.
+// Shared is the form in which one compressed message can go to many connections: a message
+// compressed with no reference to earlier ones, under the window and level of the
+// connections' encoders. Every connection whose Codec reports the same Shared can take the
+// same bytes, so a broadcast compresses once per form instead of once per connection. A
+// connection with context takeover (RFC 7692 §7.1.1) must then take the message into its
+// window (Codec.Absorb), as its peer's decoder does.
 type Shared struct {
 	WindowBits int
 	Level      int
@@ -16,14 +16,16 @@ func (s Shared) AppendCompress(dst, msg []byte) []byte {
 	return NewEncoder(s.WindowBits, s.Level, false).AppendCompress(dst, msg)
 }
 
-// Shared reports the form in which this codec's connection can take a message compressed
-// once for many, and false when it compresses with context takeover.
-func (x *Codec) Shared() (Shared, bool) {
-	if x.enc.takeover {
-		return Shared{}, false
-	}
-	return Shared{WindowBits: x.enc.windowBits, Level: x.cfg.Level}, true
+// Shared reports the form in which this codec's connection takes a message compressed once
+// for many.
+func (x *Codec) Shared() Shared {
+	return Shared{WindowBits: x.enc.windowBits, Level: x.cfg.Level}
 }
+
+// Absorb tells the codec that msg went to the peer compressed in its Shared form: under
+// context takeover the encoder takes it into its window, as the peer's decoder did, so that
+// the next messages may refer back into it; without, it does nothing.
+func (x *Codec) Absorb(msg []byte) { x.enc.Absorb(msg) }
 
 // ShouldCompress reports whether this codec compresses a message of size bytes (Config's
 // Threshold).
