@@ -149,6 +149,13 @@
 // takeover or without: a connection with takeover copies the message into its encoder's
 // window, as its client's decoder does. BenchmarkBroadcast measures it.
 //
+// A receiver that does not read costs the room nothing it did not choose: under
+// BackpressureWait its connection takes no infos while its output waits, so its mailbox
+// fills (with pointers to the shared Prepared, not copies) and then Pid.Send drops further
+// broadcasts for it with ErrMailboxFull, counted in Stats.DroppedInfos; under
+// BackpressureClose it is closed once more than MaxBackpressure waits. The sender never
+// blocks either way.
+//
 // # Crashes
 //
 // A callback that panics, or ends its goroutine with runtime.Goexit (Erlang's exit; t.FailNow

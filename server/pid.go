@@ -58,6 +58,7 @@ func (m *mailbox) push(info any) error {
 	}
 	if len(m.q)-m.head >= m.owner.opts.MailboxSize {
 		m.mu.Unlock()
+		m.owner.srv.droppedInfos.Add(1)
 		return ErrMailboxFull
 	}
 	wasEmpty := len(m.q) == m.head

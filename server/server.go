@@ -43,6 +43,7 @@ type Server struct {
 	live               atomic.Int64
 	buffered           atomic.Int64
 	refusedBusy        atomic.Uint64
+	droppedInfos       atomic.Uint64
 	closedBackpressure atomic.Uint64
 
 	readers sync.Pool // *bufio.Reader for handshakes on a bare listener

@@ -276,7 +276,7 @@ func TestMailboxFull(t *testing.T) {
 			return OK()
 		}
 		pids := make(chan Pid, 1)
-		_, addr := start(t, st, func(u *Upgrade) (Handler, error) { return &pidReporter{h, pids}, nil }, Options{MailboxSize: 3})
+		s, addr := start(t, st, func(u *Upgrade) (Handler, error) { return &pidReporter{h, pids}, nil }, Options{MailboxSize: 3})
 		c := dial(t, addr)
 		pid := <-pids
 		pid.Send("first") // taken by the connection, which then blocks in WebsocketInfo
@@ -289,6 +289,9 @@ func TestMailboxFull(t *testing.T) {
 		want := []error{nil, nil, nil, ErrMailboxFull}
 		if diff := cmp.Diff(want, errs, cmp.Comparer(func(a, b error) bool { return errors.Is(a, b) })); diff != "" {
 			t.Errorf("Send results with a mailbox of 3 (-want +got):\n%s", diff)
+		}
+		if got := s.Stats().DroppedInfos; got != 1 {
+			t.Errorf("Stats.DroppedInfos = %d; want 1", got)
 		}
 		c.Close(frame.CloseNormal, "")
 	})

@@ -23,6 +23,10 @@ type Stats struct {
 	// ClosedBackpressure counts the connections closed by BackpressureClose because their
 	// client did not read.
 	ClosedBackpressure uint64
+	// DroppedInfos counts the infos refused with ErrMailboxFull: under BackpressureWait a
+	// connection whose client does not read takes no infos, so a broadcast to it is dropped
+	// here once its mailbox is full, instead of queueing for it without bound.
+	DroppedInfos uint64
 }
 
 // Stats returns the server's counters now; any goroutine may call it.
@@ -35,5 +39,6 @@ func (s *Server) Stats() Stats {
 		Buffered:           s.buffered.Load(),
 		RefusedBusy:        s.refusedBusy.Load(),
 		ClosedBackpressure: s.closedBackpressure.Load(),
+		DroppedInfos:       s.droppedInfos.Load(),
 	}
 }
