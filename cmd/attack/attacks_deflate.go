@@ -55,9 +55,8 @@ func dialDeflate(e *env) (*rawConn, error) {
 // than inflate what a few KiB ask and judge it afterwards.
 func bombOver(e *env) outcome {
 	var o outcome
-	limit := e.info.MaxMessage
-	if limit <= 0 {
-		o.fail("the server has no message limit")
+	limit := messageLimit(e, &o)
+	if limit == 0 {
 		return o
 	}
 	o.peakBound = 2*uint64(limit) + 16<<20
@@ -93,9 +92,8 @@ const bombFloor = 0.25
 // honest clients keep at least a quarter of their baseline throughput (bombFloor).
 func bombLoop(e *env) outcome {
 	var o outcome
-	limit := e.info.MaxMessage
-	if limit <= 0 {
-		o.fail("the server has no message limit")
+	limit := messageLimit(e, &o)
+	if limit == 0 {
 		return o
 	}
 	o.honestFloor = bombFloor
@@ -162,4 +160,14 @@ loop:
 		o.fail("the bomb connection ended: %v", stopped)
 	}
 	return o
+}
+
+// messageLimit is the server's message limit, by which the bomb and flood attacks size
+// their messages; without one, it fails the row and returns 0.
+func messageLimit(e *env, o *outcome) int64 {
+	if e.info.MaxMessage <= 0 {
+		o.fail("the server has no message limit")
+		return 0
+	}
+	return e.info.MaxMessage
 }

@@ -140,9 +140,8 @@ func oversizeDeclare(e *env) outcome {
 // message's.
 func fragmentFlood(e *env) outcome {
 	var o outcome
-	limit := e.info.MaxMessage
-	if limit <= 0 {
-		o.fail("the server has no message limit")
+	limit := messageLimit(e, &o)
+	if limit == 0 {
 		return o
 	}
 	o.peakBound = 3*uint64(limit) + 32<<20
