@@ -153,8 +153,11 @@
 // BackpressureWait its connection takes no infos while its output waits, so its mailbox
 // fills (with pointers to the shared Prepared, not copies) and then Pid.Send drops further
 // broadcasts for it with ErrMailboxFull, counted in Stats.DroppedInfos; under
-// BackpressureClose it is closed once more than MaxBackpressure waits. The sender never
-// blocks either way.
+// BackpressureClose it is closed once more than MaxBackpressure waits; under
+// BackpressureDrop it goes on taking infos, and the lines that find more than
+// MaxBackpressure waiting are left out, counted in Stats.DroppedFrames, so that it gets the
+// newest lines when it reads again and every info that is not a line still arrives. The
+// sender never blocks in any case.
 //
 // # Crashes
 //
@@ -190,8 +193,9 @@
 // Memory follows the traffic: a message buffer that grew beyond 64 KiB is dropped once its
 // message is handled, so an idle connection holds a few KiB whatever it received. A client
 // that stops reading stops its connection (BackpressureWait: no frames read, no infos
-// delivered, so it holds one callback's output until WriteTimeout) or gets it closed
-// (Options.OnBackpressure = BackpressureClose, beyond Options.MaxBackpressure). All
+// delivered, so it holds one callback's output until WriteTimeout), gets it closed
+// (Options.OnBackpressure = BackpressureClose, beyond Options.MaxBackpressure) or misses
+// what it is sent beyond that bound (BackpressureDrop). All
 // connections together hold at most Options.MemoryBudget (256 MiB) in message buffers:
 // beyond it, connections growing a message wait, one at a time going on. On an event loop
 // a connection handles at most 256 KiB of messages per turn, and one that keeps using its

@@ -33,8 +33,9 @@ type goConn struct {
 	wdl      time.Time // the write deadline last set
 	iov      net.Buffers
 	begun    bool
-	sleeping bool // the read buffer is given back
-	skipped  int  // reads skipped in a row because infos were waiting
+	sleeping bool          // the read buffer is given back
+	skipped  int           // reads skipped in a row because infos were waiting
+	retry    time.Duration // BackpressureDrop: the wait before output is tried again
 }
 
 func newGoConn(nc net.Conn) *goConn {
@@ -215,10 +216,16 @@ const (
 	pollWindow      = 50 * time.Microsecond
 )
 
-// waitWake waits for an info, a shutdown or a deadline while the connection does not read.
+// waitWake waits for an info, a shutdown, a deadline or the time to try left output again
+// (BackpressureDrop) while the connection does not read.
 func (g *goConn) waitWake() {
 	c := &g.Conn
 	dl := c.deadline()
+	if c.blocked() && c.policy() == BackpressureDrop {
+		if r := g.retryAt(time.Now()); dl.IsZero() || r.Before(dl) {
+			dl = r
+		}
+	}
 	if dl.IsZero() {
 		<-g.wakeCh
 		return
@@ -294,10 +301,20 @@ func (g *goConn) sleep() {
 // flush writes the process's output: one write, or one writev with a large reply. Under
 // BackpressureClose, output over the bound is first written with a deadline that has
 // almost passed, which learns what the socket takes now: the process closes the connection
-// if more than the bound is left, and otherwise the rest is written as usual.
+// if more than the bound is left, and otherwise the rest is written as usual. Under
+// BackpressureDrop every write is such a probe, so that the goroutine never blocks in a
+// write and goes on taking infos; what is left is tried again (waitWake).
 func (g *goConn) flush() {
 	c := &g.Conn
-	if c.probed && c.opts.OnBackpressure == BackpressureClose && c.buffered() > c.opts.MaxBackpressure {
+	switch policy := c.policy(); {
+	case policy == BackpressureDrop:
+		before := c.buffered()
+		g.write(time.Now().Add(probeWindow), true)
+		if c.buffered() < before {
+			g.retry = 0 // progress: the next try comes soon
+		}
+		return
+	case policy == BackpressureClose && c.overBound():
 		if !g.write(time.Now().Add(probeWindow), true) || c.done {
 			return
 		}
@@ -308,6 +325,19 @@ func (g *goConn) flush() {
 	}
 	g.write(dl, false)
 }
+
+// retryAt returns when output left by a BackpressureDrop probe is tried again: after
+// minRetry, doubling up to maxRetry while the socket takes nothing, so that a client that
+// reads slowly is served as it reads and one that does not costs a few wake-ups a second.
+func (g *goConn) retryAt(now time.Time) time.Time {
+	g.retry = min(max(2*g.retry, minRetry), maxRetry)
+	return now.Add(g.retry)
+}
+
+const (
+	minRetry = time.Millisecond
+	maxRetry = 64 * time.Millisecond
+)
 
 // probeable reports whether a write deadline on nc can interrupt a write and leave the
 // connection usable: true of sockets, false of TLS (whose state a timed-out write

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"testing"
@@ -170,5 +172,140 @@ func TestMemoryBudget(t *testing.T) {
 			}
 		}
 		waitStats(t, s, func(s Stats) bool { return s.Waiting == 0 && s.MessageMemory <= clients*keptMessageBuffer })
+	})
+}
+
+// TestBackpressureDrop: under BackpressureDrop a client that does not read is left out of
+// what it cannot take instead of being waited for. 64 broadcast lines of 256 KiB (16 MiB,
+// more than loopback's socket buffers hold) go to a client that reads nothing, the second
+// half once its output is blocked, and the info sent after them is handled at once, with at most the bound and one line queued. When the
+// client reads, it gets whole lines in order, and the lines it got and the frames dropped
+// add up to the lines sent. With permessage-deflate and context takeover, a dropped line
+// never enters the compression window: the client inflates every line it gets. An HTTP/2
+// stream cannot be probed, so it waits instead: the info waits for the client, and every
+// line (16 of them there) arrives.
+func TestBackpressureDrop(t *testing.T) {
+	const lines, size, bound = 64, 256 << 10, 512 << 10
+	line := func(i int) []byte { // incompressible, so that compression does not hide the flood
+		b := make([]byte, size)
+		b[0] = byte(i)
+		x := uint32(i)*2654435761 + 1
+		for j := 1; j < size; j++ {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			b[j] = byte(x)
+		}
+		return b
+	}
+	prepared := make([]*Prepared, lines)
+	for i := range prepared {
+		prepared[i] = Prepare(frame.OpBinary, line(i))
+	}
+	each(t, func(t *testing.T, st setup) {
+		for _, compress := range []bool{false, true} {
+			t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) {
+				pids := make(chan Pid, 1)
+				marked := make(chan struct{}, 1)
+				h := &funcHandler{
+					init: func(c *Conn) Result {
+						pids <- c.Self()
+						return OK()
+					},
+					info: func(_ *Conn, info any) Result {
+						if p, ok := info.(*Prepared); ok {
+							return Reply(p.Frame())
+						}
+						marked <- struct{}{}
+						return OK()
+					},
+					handle: func(*Conn, Frame) Result { return Reply(Text([]byte("last"))) },
+				}
+				s, addr := start(t, st, func(*Upgrade) (Handler, error) { return h, nil }, Options{
+					OnBackpressure: BackpressureDrop, MaxBackpressure: bound,
+					WriteTimeout: 20 * time.Second, Compress: compress})
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				d, url := dialer(addr, "/")
+				d.Compress = compress
+				c, res, err := d.Dial(ctx, url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.NetConn().Close()
+				if agreed := len(res.Extensions) > 0; agreed != compress {
+					t.Fatalf("permessage-deflate agreed: %v; want %v", agreed, compress)
+				}
+				var pid Pid
+				select {
+				case pid = <-pids:
+				case <-time.After(5 * time.Second):
+					t.Fatal("websocket_init was not called")
+				}
+				probed := !st.h2
+				sent := prepared
+				if !probed {
+					sent = prepared[:16] // it waits: nothing to drop, and compressing more under -race is slow
+				}
+				for i, p := range sent {
+					if i == lines/2 && probed {
+						// The rest comes once the output is blocked: infos are still taken.
+						waitStats(t, s, func(s Stats) bool { return s.DroppedFrames > 0 })
+					}
+					if err := pid.Send(p); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := pid.Send("mark"); err != nil {
+					t.Fatal(err)
+				}
+				if probed {
+					select {
+					case <-marked:
+					case <-time.After(10 * time.Second):
+						t.Fatal("the info after the lines waited for a client that does not read")
+					}
+					if got := s.Stats(); got.DroppedFrames == 0 || got.Buffered > bound+size+14 {
+						t.Errorf("%d frames dropped, %d bytes queued; want some dropped and at most %d queued",
+							got.DroppedFrames, got.Buffered, bound+size+14)
+					}
+				}
+				if err := c.Write(ctx, frame.OpText, []byte("anything left?")); err != nil {
+					t.Fatal(err)
+				}
+				var got []int
+				for {
+					op, m, err := c.Read(ctx)
+					if err != nil {
+						t.Fatalf("after %d lines: %v", len(got), err)
+					}
+					if op == frame.OpText && string(m) == "last" {
+						break
+					}
+					if len(m) != size || !bytes.Equal(m, line(int(m[0]))) {
+						t.Fatalf("line %d is not whole: %d bytes", len(got), len(m))
+					}
+					got = append(got, int(m[0]))
+				}
+				stats := s.Stats()
+				for i := 1; i < len(got); i++ {
+					if got[i] <= got[i-1] {
+						t.Errorf("line %d after line %d: out of order or twice", got[i], got[i-1])
+					}
+				}
+				type sum struct{ First, Total, DroppedInfos int }
+				want, gotSum := sum{0, len(sent), 0}, sum{-1, len(got) + int(stats.DroppedFrames), int(stats.DroppedInfos)}
+				if len(got) > 0 {
+					gotSum.First = got[0]
+				}
+				if diff := cmp.Diff(want, gotSum); diff != "" {
+					t.Errorf("lines received + dropped (-want +got):\n%s", diff)
+				}
+				if !probed && stats.DroppedFrames != 0 {
+					t.Errorf("%d frames dropped on a stream that waits", stats.DroppedFrames)
+				}
+				t.Logf("%d lines received, %d dropped", len(got), stats.DroppedFrames)
+			})
+		}
 	})
 }

@@ -39,6 +39,19 @@ const (
 	// and HTTP/2 streams, whose writes cannot be interrupted and resumed, keep
 	// BackpressureWait.
 	BackpressureClose
+	// BackpressureDrop leaves out what the handler sends while more than
+	// Options.MaxBackpressure bytes wait for the socket, as uWebSockets does without
+	// closeOnBackpressureLimit: a text, binary, ping or pong frame is not sent, whole, and
+	// Stats.DroppedFrames counts it; a close frame always goes. The connection goes on
+	// taking infos meanwhile, so a broadcast to a client that reads slowly costs it the
+	// lines it missed, never a full mailbox: an info that is not a line (a kick, a change
+	// of room) still arrives. Its own frames are read once its output drains, as under
+	// BackpressureWait, and Options.WriteTimeout ends a client that takes nothing for
+	// that long. A frame larger than MaxBackpressure is sent only when nothing waits, so
+	// choose a bound above the largest burst a callback makes. Like BackpressureClose, it
+	// applies to TCP connections, on either driver; TLS connections and HTTP/2 streams
+	// keep BackpressureWait.
+	BackpressureDrop
 )
 
 // Options configure a Server. They are Cowboy's protocol options: set when the server starts
@@ -78,12 +91,14 @@ type Options struct {
 	WriteTimeout time.Duration
 
 	// MaxBackpressure is how many bytes of output may wait for a client that does not read
-	// before BackpressureClose closes it (0: DefaultMaxBackpressure; negative: no bound).
+	// before BackpressureClose closes it or BackpressureDrop leaves frames out
+	// (0: DefaultMaxBackpressure; negative: no bound).
 	// Stats.Buffered says how many wait now, across connections.
 	MaxBackpressure int
 
 	// OnBackpressure is what a connection does when its client does not read: wait for it
-	// (BackpressureWait, the zero value) or close it beyond MaxBackpressure.
+	// (BackpressureWait, the zero value), close it beyond MaxBackpressure, or drop what it
+	// would be sent beyond MaxBackpressure.
 	OnBackpressure BackpressurePolicy
 
 	// MaxConnections bounds the upgraded connections a Server holds at once (0: no

@@ -168,7 +168,7 @@ func (c *Conn) advance() {
 	if c.done {
 		return
 	}
-	if !c.closing && !c.blocked() {
+	if !c.closing && (!c.blocked() || c.policy() == BackpressureDrop) {
 		c.deliver()
 		if !c.mb.empty() {
 			c.drv.wake() // infos sent during deliver: they get the next round
@@ -297,11 +297,9 @@ func (c *Conn) crash(cb callback, v any, stack []byte) {
 func (c *Conn) apply(res Result) {
 	c.hibernate = res.hibernate
 	if res.reply {
-		c.send(res.first)
-		c.bound()
+		c.sendBounded(res.first)
 		for _, f := range res.more {
-			c.send(f)
-			c.bound()
+			c.sendBounded(f)
 		}
 	}
 	if res.stop {
@@ -320,23 +318,16 @@ func (c *Conn) sendEncoded(wire []byte) {
 	c.out = append(out, wire...)
 }
 
-// bound holds BackpressureClose to its bound while a callback's frames are made, not only
-// after they are all made: once more than MaxBackpressure bytes wait, the driver writes what
-// the socket takes now, and wrote closes the connection if more than the bound is left.
-// A long reply list to a client that does not read then costs the bound and one frame,
-// not the whole list.
-func (c *Conn) bound() {
-	if c.probed && c.opts.OnBackpressure == BackpressureClose && !c.done && c.buffered() > c.opts.MaxBackpressure {
-		c.drv.drain()
-	}
-}
-
 // errBadOpcode is the error of a ReplyError whose frame has no frame type.
 var errBadOpcode = errors.New("server: not a frame type")
 
 func (c *Conn) send(f Frame) {
 	if c.closing || c.done {
 		return // nothing after a close frame is sent
+	}
+	if f.Op != frame.OpClose && c.policy() == BackpressureDrop && c.overBound() {
+		c.srv.droppedFrames.Add(1) // before compressing: a takeover window never sees it
+		return
 	}
 	var err error
 	switch f.Op {
@@ -469,6 +460,11 @@ func (c *Conn) output() (head, tail []byte) { return c.out[c.sent:], c.tail }
 // What the socket did not take waits, copied out of any memory the handler may reuse, until
 // Options.WriteTimeout.
 func (c *Conn) wrote(n int) {
+	if n > 0 && c.policy() == BackpressureDrop {
+		// Infos keep adding output under Drop, so it may never drain all at once: the
+		// write timeout counts from the socket's last progress instead.
+		c.writeBy = 0
+	}
 	head := len(c.out) - c.sent
 	if n < head {
 		c.sent += n
@@ -490,7 +486,7 @@ func (c *Conn) wrote(n int) {
 		c.count(0)
 		return
 	}
-	if c.probed && c.opts.OnBackpressure == BackpressureClose && c.buffered() > c.opts.MaxBackpressure {
+	if c.policy() == BackpressureClose && c.overBound() {
 		c.srv.closedBackpressure.Add(1)
 		c.setReason(ReasonError{Err: ErrBackpressure})
 		c.drop()

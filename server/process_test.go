@@ -291,14 +291,18 @@ func TestReplyListBackpressure(t *testing.T) {
 		frames[i] = Binary(make([]byte, 64<<10))
 	}
 	tests := []struct {
-		name     string
-		policy   BackpressurePolicy
-		want     Stats
-		wantDone bool
-		maxQueue int // bytes queued at most
+		name       string
+		policy     BackpressurePolicy
+		want       Stats
+		wantDone   bool
+		maxQueue   int // bytes queued at most
+		wantDrains int
 	}{
-		{"close", BackpressureClose, Stats{ClosedBackpressure: 1}, true, 0},
-		{"wait", BackpressureWait, Stats{}, false, 16 * (64<<10 + 10)}, // 10-byte headers
+		// The 4th frame takes the output over 256 KiB: a drain learns the socket takes
+		// nothing, so Close closes and Drop leaves the other 12 out.
+		{"close", BackpressureClose, Stats{ClosedBackpressure: 1}, true, 0, 1},
+		{"wait", BackpressureWait, Stats{}, false, 16 * (64<<10 + 10), 0}, // 10-byte headers
+		{"drop", BackpressureDrop, Stats{DroppedFrames: 12, Buffered: 4 * (64<<10 + 10)}, false, 4 * (64<<10 + 10), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,9 +323,9 @@ func TestReplyListBackpressure(t *testing.T) {
 				if !ok || !errors.Is(re.Err, ErrBackpressure) {
 					t.Errorf("reason %v; want ErrBackpressure", c.reason)
 				}
-				if d := c.drv.(*fakeDriver); d.drains != 1 {
-					t.Errorf("%d drains; want 1, after the 4th frame", d.drains)
-				}
+			}
+			if d := c.drv.(*fakeDriver); d.drains != tt.wantDrains {
+				t.Errorf("%d drains; want %d", d.drains, tt.wantDrains)
 			}
 			got := c.srv.Stats()
 			got.Connections = 0

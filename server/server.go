@@ -45,6 +45,7 @@ type Server struct {
 	refusedBusy        atomic.Uint64
 	droppedInfos       atomic.Uint64
 	closedBackpressure atomic.Uint64
+	droppedFrames      atomic.Uint64
 
 	readers sync.Pool // *bufio.Reader for handshakes on a bare listener
 }

@@ -27,6 +27,9 @@ type Stats struct {
 	// connection whose client does not read takes no infos, so a broadcast to it is dropped
 	// here once its mailbox is full, instead of queueing for it without bound.
 	DroppedInfos uint64
+	// DroppedFrames counts the frames BackpressureDrop left out because more than
+	// Options.MaxBackpressure bytes waited for their connection's client.
+	DroppedFrames uint64
 }
 
 // Stats returns the server's counters now; any goroutine may call it.
@@ -40,5 +43,6 @@ func (s *Server) Stats() Stats {
 		RefusedBusy:        s.refusedBusy.Load(),
 		ClosedBackpressure: s.closedBackpressure.Load(),
 		DroppedInfos:       s.droppedInfos.Load(),
+		DroppedFrames:      s.droppedFrames.Load(),
 	}
 }
