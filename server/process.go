@@ -181,9 +181,14 @@ func (c *Conn) advance() {
 
 // deliver runs WebsocketInfo for the infos in the mailbox, as many as were there when it
 // started: a handler that sends itself an info from WebsocketInfo gets it next time, after
-// the socket had its turn.
+// the socket had its turn. It stops once more than MaxBackpressure bytes wait, except
+// under Drop, which leaves their frames out instead: a full mailbox of broadcasts to a
+// client that does not read costs the bound, not the mailbox's worth of lines.
 func (c *Conn) deliver() {
 	for n := c.mb.len(); n > 0 && !c.closing && !c.done; n-- {
+		if c.overBound() && c.policy() != BackpressureDrop {
+			return // the rest waits in the mailbox until the output drains
+		}
 		info, ok := c.mb.pop()
 		if !ok {
 			return

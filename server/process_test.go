@@ -335,3 +335,48 @@ func TestReplyListBackpressure(t *testing.T) {
 		})
 	}
 }
+
+// TestInfosBackpressure: 64 infos wait in the mailbox, each answered with a 64 KiB frame,
+// for a client whose socket takes nothing. Under Wait and Close the process delivers them
+// until more than MaxBackpressure (256 KiB) waits, and the rest stay in the mailbox; under
+// Drop it delivers them all and leaves out the frames beyond the bound. No policy queues
+// the mailbox's 4 MiB.
+func TestInfosBackpressure(t *testing.T) {
+	const infos, size, bound = 64, 64 << 10, 256 << 10
+	tests := []struct {
+		name   string
+		policy BackpressurePolicy
+		want   Stats
+		left   int // infos still in the mailbox
+	}{
+		{"wait", BackpressureWait, Stats{}, infos - 4},
+		{"close", BackpressureClose, Stats{ClosedBackpressure: 1}, infos - 4},
+		{"drop", BackpressureDrop, Stats{DroppedFrames: infos - 4, Buffered: 4 * (size + 10)}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler()
+			h.info = func(*Conn, any) Result { return Reply(Binary(make([]byte, size))) }
+			c := newProcess(t, h, Options{OnBackpressure: tt.policy, MaxBackpressure: bound})
+			c.probed = true // as over TCP
+			written(t, c)   // the 101
+			for i := range infos {
+				if err := c.Self().Send(i); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.advance()
+			if got := c.buffered(); got > bound+size+10 {
+				t.Errorf("%d bytes queued; want at most %d", got, bound+size+10)
+			}
+			if got := c.mb.len(); got != tt.left {
+				t.Errorf("%d infos left in the mailbox; want %d", got, tt.left)
+			}
+			got := c.srv.Stats()
+			got.Connections = 0
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("counters (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
