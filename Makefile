@@ -5,7 +5,7 @@ FUZZTIME ?= 30s
 BENCH    ?= .
 COUNT    ?= 1
 
-.PHONY: test vet fuzz fuzz-long bench autobahn bench-peers api interop attack
+.PHONY: test vet fuzz fuzz-long bench autobahn bench-peers api interop attack cluster-demo cluster-test
 
 # One run covers every server setup (bare listener and net/http, goroutine and event loop).
 test: vet
@@ -93,3 +93,18 @@ api:
 		-skip bench,cmd,examples,autobahn,fuzz,internal \
 		-module bronco@$$(git rev-parse --short HEAD 2>/dev/null)=. \
 		-module gorilla/websocket@$$gorilla -module coder/websocket@$$coder
+
+# The scale-out example (examples/cluster, its own module): Redis, three bronco instances and
+# HAProxy in front, on loopback, until Ctrl-C; it prints the URL to open in a browser.
+# examples/cluster/setup.sh installs Debian's haproxy and redis-server first when missing.
+cluster-demo:
+	bash examples/cluster/setup.sh
+	cd examples/cluster && $(GO) run ./cmd/demo
+
+# The same cluster under test: 1 000 clients through HAProxy, lines exactly once and in order
+# across instances, then one instance killed and its clients back on the others. About 15 s
+# once installed; prints the figures, and with README=1 writes them between README.md's
+# cluster markers.
+cluster-test:
+	bash examples/cluster/setup.sh
+	cd examples/cluster && $(if $(README),CLUSTER_README=$(CURDIR)/README.md) $(GO) test -count=1 -timeout 6m -v .
