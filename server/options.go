@@ -91,7 +91,8 @@ type Options struct {
 	WriteTimeout time.Duration
 
 	// MaxBackpressure is how many bytes of output may wait for a client that does not read
-	// before BackpressureClose closes it or BackpressureDrop leaves frames out
+	// before BackpressureClose closes it or BackpressureDrop leaves frames out; under
+	// BackpressureWait, infos stop being delivered beyond it and wait in the mailbox
 	// (0: DefaultMaxBackpressure; negative: no bound).
 	// Stats.Buffered says how many wait now, across connections.
 	MaxBackpressure int
