@@ -121,3 +121,34 @@ func (w *sliceWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = (*sliceWriter)(nil)
+
+// BenchmarkCompressSizes compresses streams of messages of one size, with context takeover
+// and without, at levels 1 and 6: the cost of what a connection keeps between messages (its
+// window and hash table) and of borrowing the rest shows on small messages, the cost of
+// sliding the window on large ones. "ratio" is compressed size over input size.
+func BenchmarkCompressSizes(b *testing.B) {
+	for _, c := range corpora[:3] {
+		data := c.gen(1 << 20)
+		for _, level := range []int{BestSpeed, DefaultLevel} {
+			for _, takeover := range []bool{true, false} {
+				for _, size := range []int{256, 1 << 10, 4 << 10, 64 << 10} {
+					name := fmt.Sprintf("%s/level%d/takeover=%v/%d", c.name, level, takeover, size)
+					b.Run(name, func(b *testing.B) {
+						e := NewEncoder(15, level, takeover)
+						var dst []byte
+						in, out := 0, 0
+						b.SetBytes(int64(size))
+						b.ReportAllocs()
+						for i := 0; b.Loop(); i++ {
+							off := (i * size) % (len(data) - size)
+							dst = e.AppendCompress(dst[:0], data[off:off+size])
+							in += size
+							out += len(dst)
+						}
+						b.ReportMetric(float64(out)/float64(in), "ratio")
+					})
+				}
+			}
+		}
+	}
+}

@@ -12,9 +12,12 @@ import (
 // It never emits a back-reference farther than 2^windowBits bytes, which
 // compress/flate cannot promise for windows under 32 KiB, and its window
 // of 8 bits is a true 256-byte window (zlib quietly uses 9 for 8). Under
-// context takeover the window carries over from message to message; without
-// it the Encoder holds nothing between messages and borrows its working
-// memory from a pool. An Encoder is not safe for concurrent use.
+// context takeover the window carries over from message to message, and the
+// Encoder holds it with its hash tables between messages (56 KiB at window 15
+// and BestSpeed; 120 KiB above it, whose hash chains it keeps too), borrowing
+// the rest for each call; without it the Encoder holds nothing between
+// messages and borrows all its working memory from a pool. An Encoder is not
+// safe for concurrent use.
 type Encoder struct {
 	windowBits int
 	takeover   bool
@@ -41,10 +44,15 @@ func NewEncoder(windowBits, level int, contextTakeover bool) *Encoder {
 // An empty msg compresses to the single byte 0x00.
 func (e *Encoder) AppendCompress(dst, msg []byte) []byte {
 	s := e.acquire()
-	s.blk.bw = bitWriter{out: dst}
+	if s.sc == nil {
+		s.sc = scratchPool.Get().(*encScratch)
+	}
+	s.sc.blk.bw = bitWriter{out: dst}
 	for {
 		if len(s.buf) == cap(s.buf) {
-			s.flush()
+			if s.blockStart < s.pos-1<<e.windowBits {
+				s.flush() // the pending block's input would slide out of the buffer
+			}
 			s.slide()
 		}
 		n := copy(s.buf[len(s.buf):cap(s.buf)], msg)
@@ -68,11 +76,14 @@ func (e *Encoder) AppendCompress(dst, msg []byte) []byte {
 	s.flush()
 	// The empty stored block's header, padded to a byte; its LEN and NLEN
 	// are the 00 00 ff ff that RFC 7692 §7.2.1 removes.
-	s.blk.bw.writeBits(0, 3)
-	s.blk.bw.alignToByte()
-	dst = s.blk.bw.out
-	s.blk.bw.out = nil
-	if !e.takeover {
+	s.sc.blk.bw.writeBits(0, 3)
+	s.sc.blk.bw.alignToByte()
+	dst = s.sc.blk.bw.out
+	s.sc.blk.bw.out = nil
+	if e.takeover {
+		scratchPool.Put(s.sc) // the window and the hash table stay; the rest is rebuilt per call
+		s.sc = nil
+	} else {
 		statePools[e.windowBits-MinWindowBits].Put(s)
 	}
 	return dst
@@ -173,8 +184,13 @@ func windowBitsOrMax(bits int) int {
 }
 
 const (
-	// chunkSize is how much input the buffer takes beyond the window.
-	chunkSize = 32 << 10
+	// chunkSize is how much input the buffer takes beyond the window. The
+	// buffer stays with a connection under context takeover, so it is small:
+	// with a 13-bit hash table of 16-bit entries and the Decoder's window, a
+	// connection holds about 88 KiB at window 15. A larger chunk slides the
+	// window less often; 8 KiB costs a 32 KiB copy per 8 KiB of input, a few
+	// per cent of BestSpeed's time on large messages and nothing on small ones.
+	chunkSize = 8 << 10
 	// maxBlockTokens bounds a block so that its Huffman codes stay fitted
 	// to the data they code.
 	maxBlockTokens = 1 << 14
@@ -184,20 +200,44 @@ const (
 
 // encState is an Encoder's working memory: the buffer holding the window
 // and the input being encoded, the hash chains over it, and the pending
-// block. Positions are stored as abs = index + base, so that sliding the
-// buffer or starting afresh moves base instead of rewriting the tables.
+// block (sc). Positions are stored as abs = index + base, so that sliding the
+// buffer or starting afresh moves base instead of rewriting the tables; the
+// tables keep only the low 16 bits of a position (headCandidate).
 type encState struct {
 	windowBits int
-	buf        []byte  // window, then input; cap is window + chunkSize
-	head       []int32 // newest abs position per hash
-	prev       []int32 // older abs position with the same hash, by abs mod window
+	buf        []byte   // window, then input; cap is window + chunkSize
+	head       []uint16 // newest abs position per hash, its low 16 bits (headCandidate)
+	prev       []uint16 // older abs position with the same hash, by abs mod window, as head
 	hashShift  uint
 	base       int32
 	hashed     int // positions below are in the hash chains
 	pos        int // next position to encode
 	blockStart int // first position of the pending block
-	tokens     []token
-	blk        blockWriter
+	sc         *encScratch
+}
+
+// encScratch is what an Encoder needs only while it compresses: the pending block's tokens
+// and the block writer's tables, about 80 KiB. Under context takeover it is borrowed for
+// one call, so that a connection holds only its window and hash tables between messages.
+// (The chains of the levels above BestSpeed stay too: without them, matches into earlier
+// messages would come from the newest position of each hash only, which costs 10 to 20%
+// of the size of small messages.)
+type encScratch struct {
+	tokens []token
+	blk    blockWriter
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &encScratch{tokens: make([]token, 0, maxBlockTokens+maxMatch+1)}
+}}
+
+// headCandidate returns the position a head entry stands for: the newest one below abs
+// whose low 16 bits it holds. An entry 16 bits wide halves the table; one older than 64 KiB,
+// or left from before a reset, stands for a wrong position, which is harmless: every
+// candidate is compared byte for byte, and a match is valid wherever it is found within
+// the window and the buffer.
+func headCandidate(abs int32, entry uint16) int32 {
+	return abs - int32(uint16(abs)-entry)
 }
 
 var statePools [MaxWindowBits - MinWindowBits + 1]sync.Pool
@@ -210,14 +250,13 @@ func init() {
 }
 
 func newEncState(windowBits int) *encState {
-	hashBits := min(max(windowBits, 10), 14)
+	hashBits := min(max(windowBits, 10), 13)
 	return &encState{
 		windowBits: windowBits,
 		buf:        make([]byte, 0, 1<<windowBits+chunkSize),
-		head:       make([]int32, 1<<hashBits),
+		head:       make([]uint16, 1<<hashBits),
 		hashShift:  uint(32 - hashBits),
 		base:       1,
-		tokens:     make([]token, 0, maxBlockTokens+maxMatch+1),
 	}
 }
 
@@ -230,7 +269,6 @@ func (s *encState) reset() {
 	}
 	s.buf = s.buf[:0]
 	s.pos, s.hashed, s.blockStart = 0, 0, 0
-	s.tokens = s.tokens[:0]
 }
 
 // rebase clears the tables before abs positions could overflow; positions
@@ -243,7 +281,7 @@ func (s *encState) rebase() {
 }
 
 // slide drops input older than the window from the front of the buffer.
-// The pending block must have been flushed.
+// The pending block's input must be within the window.
 func (s *encState) slide() {
 	delta := s.pos - 1<<s.windowBits
 	if delta <= 0 {
@@ -252,7 +290,7 @@ func (s *encState) slide() {
 	copy(s.buf, s.buf[delta:])
 	s.buf = s.buf[:len(s.buf)-delta]
 	s.pos -= delta
-	s.blockStart = s.pos
+	s.blockStart -= delta
 	s.hashed = max(s.hashed-delta, 0)
 	s.base += int32(delta)
 	if s.base > 1<<30 {
@@ -262,8 +300,8 @@ func (s *encState) slide() {
 
 // flush writes the pending tokens as a block.
 func (s *encState) flush() {
-	s.blk.writeBlock(s.tokens, s.buf[s.blockStart:s.pos])
-	s.tokens = s.tokens[:0]
+	s.sc.blk.writeBlock(s.sc.tokens, s.buf[s.blockStart:s.pos])
+	s.sc.tokens = s.sc.tokens[:0]
 	s.blockStart = s.pos
 }
 
@@ -276,31 +314,32 @@ func (s *encState) compressFast(limit int) {
 	// Positions left unhashed since the last search (a window put back after Release) are
 	// hashed first, newest last, so that candidates are the nearest ones.
 	for q := s.hashed; q < s.pos && q+4 <= len(s.buf); q++ {
-		s.head[s.hash(q)] = int32(q) + s.base
+		s.head[s.hash(q)] = uint16(int32(q) + s.base)
 	}
+	sc := s.sc
 	p := s.pos
 	window := int32(1) << s.windowBits
 	misses := 0
 	for p < limit {
-		if len(s.tokens) >= maxBlockTokens {
+		if len(sc.tokens) >= maxBlockTokens {
 			s.pos = p
 			s.flush()
 		}
 		if p+4 > len(s.buf) {
-			s.tokens = append(s.tokens, literalToken(s.buf[p]))
+			sc.tokens = append(sc.tokens, literalToken(s.buf[p]))
 			p++
 			continue
 		}
 		cur := binary.LittleEndian.Uint32(s.buf[p:])
 		h := (cur * hashMul) >> s.hashShift
 		abs := int32(p) + s.base
-		cand := s.head[h]
-		s.head[h] = abs
-		if d := abs - cand; d > 0 && d <= window && cand >= s.base {
-			ci := int(cand - s.base)
+		cand := headCandidate(abs, s.head[h])
+		s.head[h] = uint16(abs)
+		if d := abs - cand; d > 0 && d <= window && int(d) <= p {
+			ci := p - int(d)
 			if binary.LittleEndian.Uint32(s.buf[ci:]) == cur {
 				l := 4 + matchLen(s.buf[ci+4:], s.buf[p+4:min(p+maxMatch, len(s.buf))])
-				s.tokens = append(s.tokens, matchToken(l, int(d)))
+				sc.tokens = append(sc.tokens, matchToken(l, int(d)))
 				p += l
 				misses = 0
 				continue
@@ -310,7 +349,7 @@ func (s *encState) compressFast(limit int) {
 		step := min(1+misses>>5, 32)
 		misses++
 		for end := min(p+step, limit); p < end; p++ {
-			s.tokens = append(s.tokens, literalToken(s.buf[p]))
+			sc.tokens = append(sc.tokens, literalToken(s.buf[p]))
 		}
 	}
 	s.pos = p
@@ -320,9 +359,10 @@ func (s *encState) compressFast(limit int) {
 // compress encodes positions from s.pos up to limit (a final match may run
 // past it), flushing a block whenever the token buffer fills.
 func (s *encState) compress(limit int, lv *levelParams) {
+	sc := s.sc
 	p := s.pos
 	for p < limit {
-		if len(s.tokens) >= maxBlockTokens {
+		if len(sc.tokens) >= maxBlockTokens {
 			s.pos = p
 			s.flush()
 		}
@@ -334,15 +374,15 @@ func (s *encState) compress(limit int, lv *levelParams) {
 			if next <= length {
 				break
 			}
-			s.tokens = append(s.tokens, literalToken(s.buf[p]))
+			sc.tokens = append(sc.tokens, literalToken(s.buf[p]))
 			p++
 			length, dist = next, nextDist
 		}
 		if length >= minMatch {
-			s.tokens = append(s.tokens, matchToken(length, dist))
+			sc.tokens = append(sc.tokens, matchToken(length, dist))
 			p += length
 		} else {
-			s.tokens = append(s.tokens, literalToken(s.buf[p]))
+			sc.tokens = append(sc.tokens, literalToken(s.buf[p]))
 			p++
 		}
 	}
@@ -358,9 +398,9 @@ func (s *encState) hash(p int) uint32 {
 func (s *encState) insert(p int) int32 {
 	h := s.hash(p)
 	abs := int32(p) + s.base
-	cand := s.head[h]
-	s.prev[abs&int32(len(s.prev)-1)] = cand
-	s.head[h] = abs
+	cand := headCandidate(abs, s.head[h])
+	s.prev[abs&int32(len(s.prev)-1)] = uint16(cand)
+	s.head[h] = uint16(abs)
 	return cand
 }
 
@@ -369,7 +409,7 @@ func (s *encState) insert(p int) int32 {
 // A match no longer than have is not worth the search effort of a good one.
 func (s *encState) search(q int, lv *levelParams, have int) (length, dist int) {
 	if s.prev == nil {
-		s.prev = make([]int32, 1<<s.windowBits) // BestSpeed needs no chains
+		s.prev = make([]uint16, 1<<s.windowBits) // BestSpeed needs no chains
 	}
 	end := min(q, len(s.buf)-minMatch+1)
 	for p := s.hashed; p < end; p++ {
@@ -407,7 +447,7 @@ func (s *encState) search(q int, lv *levelParams, have int) (length, dist int) {
 				}
 			}
 		}
-		next := s.prev[cand&int32(len(s.prev)-1)]
+		next := headCandidate(cand, s.prev[cand&int32(len(s.prev)-1)])
 		if next >= cand {
 			break
 		}

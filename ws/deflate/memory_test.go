@@ -15,7 +15,7 @@ type connection struct {
 // heapPerConnection opens n connections, passes one message of msgSize
 // bytes each way through each, releases them if asked, and returns the heap
 // they retain per connection.
-func heapPerConnection(tb testing.TB, n, msgSize int, takeover, release bool) float64 {
+func heapPerConnection(tb testing.TB, n, msgSize, level int, takeover, release bool) float64 {
 	msg := corpusJSON(msgSize)
 	payload := NewEncoder(15, DefaultLevel, false).AppendCompress(nil, msg)
 	var out []byte
@@ -35,7 +35,7 @@ func heapPerConnection(tb testing.TB, n, msgSize int, takeover, release bool) fl
 	conns := make([]connection, n)
 	for i := range conns {
 		c := &conns[i]
-		c.enc = NewEncoder(15, DefaultLevel, takeover)
+		c.enc = NewEncoder(15, level, takeover)
 		c.dec = NewDecoder(15, takeover)
 		c.enc.AppendCompress(out[:0], msg)
 		var err error
@@ -71,11 +71,41 @@ func TestReleasedMemory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := heapPerConnection(t, 200, 40<<10, tt.takeover, true)
+			got := heapPerConnection(t, 200, 40<<10, DefaultLevel, tt.takeover, true)
 			if got > tt.max {
 				t.Errorf("%.0f bytes per idle connection; want at most %.0f", got, tt.max)
 			} else {
 				t.Logf("%.0f bytes per idle connection", got)
+			}
+		})
+	}
+}
+
+// TestActiveMemory bounds what a connection with context takeover at window 15 holds
+// between two messages when it is not released (the common case: Release is for
+// hibernation), after a message of 40 KiB each way so that both windows are full. At
+// BestSpeed: the encoder's buffer (the window and an 8 KiB chunk), its 13-bit hash table of
+// 16-bit entries and the decoder's window, 88 KiB. Above it the hash chains, 64 KiB more,
+// stay with the connection too, since matches into earlier messages need them.
+func TestActiveMemory(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes heap accounting")
+	}
+	tests := []struct {
+		level int
+		max   float64
+	}{
+		{BestSpeed, 96 << 10},
+		{DefaultLevel, 160 << 10},
+		{BestCompression, 160 << 10},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("level %d", tt.level), func(t *testing.T) {
+			got := heapPerConnection(t, 200, 40<<10, tt.level, true, false)
+			if got > tt.max {
+				t.Errorf("%.0f bytes per active connection; want at most %.0f", got, tt.max)
+			} else {
+				t.Logf("%.0f bytes per active connection", got)
 			}
 		})
 	}
@@ -90,7 +120,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 		for _, release := range []bool{false, true} {
 			b.Run(fmt.Sprintf("takeover=%v/released=%v", takeover, release), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					perConn := heapPerConnection(b, 10_000, 40<<10, takeover, release)
+					perConn := heapPerConnection(b, 10_000, 40<<10, DefaultLevel, takeover, release)
 					b.ReportMetric(perConn, "B/conn")
 				}
 			})
