@@ -18,8 +18,16 @@ const (
 )
 
 // bufBox holds a pooled buffer. Pooling the holder, not the slice, keeps Put from
-// allocating a slice header every time.
-type bufBox struct{ b []byte }
+// allocating a slice header every time. A connection's output box also holds the state of
+// its writing, so that a connection with nothing to send holds none of it.
+type bufBox struct {
+	b []byte // for output: the bytes to send; b[:sent] are sent already
+	// tail is a large payload to send right after b, from where it is: it is valid only
+	// until the next callback, so it is copied into b before one runs.
+	tail    []byte
+	sent    int
+	counted int // what the output adds to the server's Stats.Buffered
+}
 
 // class returns the size class that holds size bytes.
 func class(size int) int {

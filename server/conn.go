@@ -30,16 +30,10 @@ type Conn struct {
 	// parsed counts the bytes receive has consumed so far, for a driver whose goroutine a
 	// callback ended (runtime.Goexit) in the middle of a receive.
 	parsed int
-	out    []byte // bytes to send; out[:sent] are sent already
-	obox   *bufBox
-	sent   int
-	// counted is what this connection adds to the server's Stats.Buffered.
-	counted int
+	// obox holds the output while there is any (output0), nil otherwise.
+	obox *bufBox
 	// msgMem is what this connection adds to the server's message memory (memBudget).
 	msgMem int
-	// tail is a large payload to send right after out, from where it is: it is valid only
-	// until the next callback, so it is copied into out before one runs.
-	tail []byte
 
 	idle     time.Duration
 	now      instant // the time of the input being handled, given by the driver

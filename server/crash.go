@@ -83,15 +83,24 @@ func recoverCrash(v any) (any, []byte) {
 	return v, debug.Stack()
 }
 
+// addresser gives the client's address, made only when a crash is logged: an event loop's
+// connection keeps it in a form that costs no heap.
+type addresser interface{ remoteAddr() net.Addr }
+
+// fixedAddr is the addresser of a handler whose upgrade did not happen.
+type fixedAddr struct{ addr net.Addr }
+
+func (f fixedAddr) remoteAddr() net.Addr { return f.addr }
+
 // terminate calls Terminate with reason under the crash policy: a crash is logged and goes
 // no further.
-func (s *Server) terminate(t Terminator, reason Reason, remote net.Addr) {
+func (s *Server) terminate(t Terminator, reason Reason, remote addresser) {
 	returned := false
 	defer func() {
 		if !returned {
 			v, stack := recoverCrash(recover())
 			s.opts.Load().Logger.Error("server: handler crashed", "callback", cbTerminate.String(),
-				"panic", v, "reason", reason.String(), "remote", addrString(remote), "stack", string(stack))
+				"panic", v, "reason", reason.String(), "remote", addrString(remote.remoteAddr()), "stack", string(stack))
 		}
 	}()
 	t.Terminate(reason)

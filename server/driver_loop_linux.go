@@ -2,6 +2,7 @@ package server
 
 import (
 	"net"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -17,9 +18,9 @@ import (
 type loopConn struct {
 	Conn
 	lp      *loop
-	raddr   net.Addr
-	carry   []byte  // bytes of an unfinished frame, kept between turns
-	timerAt instant // when the loop's timers look at it next
+	raddr   netip.AddrPort // the client's, kept inline: a *net.TCPAddr costs 80 bytes of heap
+	carry   []byte         // bytes of an unfinished frame, kept between turns
+	timerAt instant        // when the loop's timers look at it next
 	// A connection whose turns keep spending their whole budget (a client that sends
 	// deflate bombs, or floods) is heavy: it sits out as long as its last turn took (counted
 	// from the start of the loop's round, so never less) before the next (resumeAt), so that
@@ -32,16 +33,29 @@ type loopConn struct {
 	heavy    bool        // its turns spend their whole budget: they are timed and paced
 	fired    bool        // its deadline came
 	queued   bool        // in the loop's wake list; guarded by the loop's mutex
+	unix     bool        // a Unix socket: raddr is unused
 	killed   atomic.Bool // Shutdown's context ended
 }
 
 func newLoopConn(lp *loop, nc net.Conn) *loopConn {
-	lc := &loopConn{lp: lp, raddr: nc.RemoteAddr(), fd: -1, slot: -1}
+	lc := &loopConn{lp: lp, fd: -1, slot: -1}
+	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		lc.raddr = a.AddrPort()
+	} else {
+		lc.unix = true
+	}
 	lc.drv = lc
 	return lc
 }
 
-func (lc *loopConn) remoteAddr() net.Addr { return lc.raddr }
+// remoteAddr makes the client's address from what the connection keeps: a TCP address, or
+// a Unix socket's, whose peer name is not kept (clients' sockets are unnamed as a rule).
+func (lc *loopConn) remoteAddr() net.Addr {
+	if lc.unix {
+		return &net.UnixAddr{Net: "unix"}
+	}
+	return net.TCPAddrFromAddrPort(lc.raddr)
+}
 
 func (lc *loopConn) wake() { lc.lp.wake(lc) }
 
@@ -169,7 +183,7 @@ func (lc *loopConn) handle(b []byte) {
 			lc.lp.inflight = nil
 			b = b[n:]
 		}
-		if c.tail != nil {
+		if c.tailPending() {
 			lc.write() // a large reply goes while its memory is valid; the rest is copied
 		}
 		c.advance()

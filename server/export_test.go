@@ -10,7 +10,7 @@ import (
 // sleepingState reports whether c has given its buffers back. It runs in a callback, on the
 // connection's own driver, which owns these fields.
 func sleepingState(c *Conn) bool {
-	if c.out != nil && len(c.out) > c.sent {
+	if c.blocked() {
 		return false
 	}
 	switch d := c.drv.(type) {

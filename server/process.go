@@ -40,7 +40,7 @@ func (c *Conn) begin(now time.Time) {
 // once it is active again) or a large reply waits in tail (they run once it is written).
 func (c *Conn) receive(b []byte) (n int, again bool) {
 	for len(b) > n && !c.done {
-		if c.tail != nil || c.exhausted() {
+		if c.tailPending() || c.exhausted() {
 			again = true
 			break
 		}
@@ -94,7 +94,7 @@ func (c *Conn) exhausted() bool { return c.budgeted && c.turnLeft <= 0 }
 // payloadSpace returns where the driver may read the next bytes when they can skip its read
 // buffer (the rest of a large frame, read into the engine's message buffer), or nil.
 func (c *Conn) payloadSpace() []byte {
-	if c.done || c.tail != nil || !c.active && !c.closing || c.exhausted() {
+	if c.done || c.tailPending() || !c.active && !c.closing || c.exhausted() {
 		return nil
 	}
 	if space := c.eng.PayloadSpace(); len(space) >= directReadMin {
@@ -230,8 +230,9 @@ func (c *Conn) failedWrite(err error) {
 // drop ends the connection without sending what is queued.
 func (c *Conn) drop() {
 	c.done = true
-	c.tail = nil
-	c.out, c.sent = c.out[:0], 0
+	if o := c.obox; o != nil {
+		o.b, o.sent, o.tail = o.b[:0], 0, nil
+	}
 	c.count(0)
 }
 
@@ -276,7 +277,7 @@ func (c *Conn) sleep() {
 
 // call runs one user callback under the crash policy (crash.go).
 func (c *Conn) call(cb callback, run func() Result) (res Result) {
-	if c.tail != nil {
+	if c.tailPending() {
 		c.spill() // the callback may reuse the memory a pending reply points to
 	}
 	returned := false
@@ -317,10 +318,10 @@ func (c *Conn) apply(res Result) {
 func (c *Conn) sendEncoded(wire []byte) {
 	out := c.output0()
 	if len(wire) >= writeThroughMin {
-		c.out, c.tail = out, wire
+		c.obox.b, c.obox.tail = out, wire
 		return
 	}
-	c.out = append(out, wire...)
+	c.obox.b = append(out, wire...)
 }
 
 // errBadOpcode is the error of a ReplyError whose frame has no frame type.
@@ -344,19 +345,19 @@ func (c *Conn) send(f Frame) {
 		}
 		if len(f.Data) >= writeThroughMin && !compress {
 			// A large payload goes out from where it is, behind its header.
-			var ok bool
-			if c.out, ok = c.eng.AppendMessageHeader(c.output0(), f.Op, len(f.Data)); ok {
-				c.tail = f.Data
+			out, ok := c.eng.AppendMessageHeader(c.output0(), f.Op, len(f.Data))
+			if c.obox.b = out; ok {
+				c.obox.tail = f.Data
 				return
 			}
 		}
-		c.out = c.eng.AppendMessage(c.output0(), f.Op, f.Data, compress)
+		c.setOutput(c.eng.AppendMessage(c.output0(), f.Op, f.Data, compress))
 	case frame.OpPing:
-		c.out, err = c.eng.AppendPing(c.output0(), f.Data)
+		err = c.setOutputOr(c.eng.AppendPing(c.output0(), f.Data))
 	case frame.OpPong:
-		c.out, err = c.eng.AppendPong(c.output0(), f.Data)
+		err = c.setOutputOr(c.eng.AppendPong(c.output0(), f.Data))
 	case frame.OpClose:
-		if c.out, err = c.eng.AppendClose(c.output0(), f.Code, string(f.Data)); err == nil {
+		if err = c.setOutputOr(c.eng.AppendClose(c.output0(), f.Code, string(f.Data))); err == nil {
 			c.setReason(ReasonStop{})
 			c.beginClosing()
 		}
@@ -394,7 +395,7 @@ func (c *Conn) fail(err error) {
 // takeReplies moves the control frames the engine queued (pong, close echo, failing close)
 // into the output.
 func (c *Conn) takeReplies() {
-	c.out = c.eng.AppendReplies(c.output0())
+	c.setOutput(c.eng.AppendReplies(c.output0()))
 }
 
 // startClose sends our close frame with code, recording why.
@@ -406,7 +407,7 @@ func (c *Conn) startClose(code frame.CloseCode, why Reason) {
 }
 
 func (c *Conn) closeWith(code frame.CloseCode) {
-	c.out, _ = c.eng.AppendClose(c.output0(), code, "")
+	c.setOutputOr(c.eng.AppendClose(c.output0(), code, ""))
 	c.beginClosing()
 }
 
@@ -424,42 +425,72 @@ func (c *Conn) setReason(r Reason) {
 
 // output0 returns the write buffer to append to: taken from the pool when there is none,
 // and with a pending tail copied in first, so that bytes leave in the order they were made.
+// What it returns goes back with setOutput once appended to: a connection holds its output,
+// and the state of its writing, in the pooled box only while it has something to send.
 func (c *Conn) output0() []byte {
-	if c.tail != nil {
+	if c.obox == nil {
+		c.obox = c.srv.bufs.get(c.opts.ReadBufferSize)
+		c.obox.b = c.obox.b[:0]
+	} else if c.obox.tail != nil {
 		c.spill()
 	}
-	if c.out == nil {
-		c.obox = c.srv.bufs.get(c.opts.ReadBufferSize)
-		c.out = c.obox.b[:0]
-	}
-	return c.out
+	return c.obox.b
+}
+
+// setOutput keeps b, the buffer output0 returned with bytes appended.
+func (c *Conn) setOutput(b []byte) { c.obox.b = b }
+
+// setOutputOr is setOutput for an append that may fail, which then appends nothing.
+func (c *Conn) setOutputOr(b []byte, err error) error {
+	c.obox.b = b
+	return err
 }
 
 // spill copies the pending tail into the write buffer.
 func (c *Conn) spill() {
-	t := c.tail
-	c.tail = nil
-	c.out = append(c.output0(), t...)
+	o := c.obox
+	t := o.tail
+	o.tail = nil
+	o.b = append(o.b, t...)
 }
+
+// tailPending reports whether a large payload waits to be written from where it is.
+func (c *Conn) tailPending() bool { return c.obox != nil && c.obox.tail != nil }
 
 // buffered returns how many bytes of output wait for the client to read them: the
 // backpressure that Options.MaxBackpressure bounds (uWebSockets' getBufferedAmount).
-func (c *Conn) buffered() int { return len(c.out) - c.sent + len(c.tail) }
+func (c *Conn) buffered() int {
+	if o := c.obox; o != nil {
+		return len(o.b) - o.sent + len(o.tail)
+	}
+	return 0
+}
 
 // count keeps the server's total of buffered output (Stats.Buffered) in step with this
 // connection's; it costs nothing while the socket takes everything.
 func (c *Conn) count(n int) {
-	if d := int64(n - c.counted); d != 0 {
+	if c.obox == nil {
+		return // nothing counted: the box goes back only once its count is 0
+	}
+	if d := int64(n - c.obox.counted); d != 0 {
 		c.srv.buffered.Add(d)
-		c.counted = n
+		c.obox.counted = n
 	}
 }
 
 // blocked reports whether output waits for the socket.
-func (c *Conn) blocked() bool { return c.sent < len(c.out) || c.tail != nil }
+func (c *Conn) blocked() bool {
+	o := c.obox
+	return o != nil && (o.sent < len(o.b) || o.tail != nil)
+}
 
 // output returns what is to be written, in order: head, then tail.
-func (c *Conn) output() (head, tail []byte) { return c.out[c.sent:], c.tail }
+func (c *Conn) output() (head, tail []byte) {
+	if o := c.obox; o != nil {
+		return o.b[o.sent:], o.tail
+	}
+	return nil, nil
+}
 
 // wrote records that the driver wrote n bytes of output, at the time of the last input.
 // What the socket did not take waits, copied out of any memory the handler may reuse, until
@@ -470,25 +501,27 @@ func (c *Conn) wrote(n int) {
 		// write timeout counts from the socket's last progress instead.
 		c.writeBy = 0
 	}
-	head := len(c.out) - c.sent
+	o := c.obox
+	if o == nil {
+		return
+	}
+	head := len(o.b) - o.sent
 	if n < head {
-		c.sent += n
-		if c.tail != nil {
+		o.sent += n
+		if o.tail != nil {
 			c.spill()
 		}
-	} else if n -= head; n < len(c.tail) {
-		rest := c.tail[n:]
-		c.tail = nil
-		c.out = append(c.out[:0], rest...)
-		c.sent = 0
+	} else if n -= head; n < len(o.tail) {
+		rest := o.tail[n:]
+		o.tail = nil
+		o.b = append(o.b[:0], rest...)
+		o.sent = 0
 	} else {
 		c.writeBy = 0
 		// Everything is sent: the buffer goes back to the pool, so an idle connection holds
 		// none, and a busy one takes the same buffer back from the per-P cache.
-		c.tail = nil
-		c.srv.bufs.put(c.obox, c.out)
-		c.obox, c.out, c.sent = nil, nil, 0
 		c.count(0)
+		c.giveOutputBack()
 		return
 	}
 	if c.policy() == BackpressureClose && c.overBound() {
@@ -503,6 +536,15 @@ func (c *Conn) wrote(n int) {
 	c.count(c.buffered())
 }
 
+// giveOutputBack returns the output's box, sent or dropped, to the pool.
+func (c *Conn) giveOutputBack() {
+	if o := c.obox; o != nil {
+		o.sent, o.tail, o.counted = 0, nil, 0
+		c.srv.bufs.put(o, o.b)
+		c.obox = nil
+	}
+}
+
 // finish runs terminate and gives everything back; the driver calls it once, after the
 // connection is done and its output written or dropped. Its cleanup is deferred, so it runs
 // even when Terminate exits its goroutine.
@@ -515,14 +557,13 @@ func (c *Conn) finish() {
 	c.setReason(ReasonError{Err: ErrClosed})
 	defer c.release()
 	if t, ok := c.h.(Terminator); ok {
-		c.srv.terminate(t, c.reason, c.drv.remoteAddr())
+		c.srv.terminate(t, c.reason, c.drv)
 	}
 }
 
 func (c *Conn) release() {
-	c.srv.bufs.put(c.obox, c.out)
-	c.obox, c.out, c.tail, c.sent = nil, nil, nil, 0
 	c.count(0)
+	c.giveOutputBack()
 	c.eng.Release()
 	c.leaveBudget()
 	if c.ctx != nil {

@@ -218,7 +218,7 @@ func TestProcessWriteTimeout(t *testing.T) {
 	c.wrote(10) // the socket took 10 bytes
 	c.Self().Send("b")
 	c.advance()
-	if got, want := len(c.out)-c.sent, len(head)-10; got != want {
+	if got, want := c.buffered(), len(head)-10; got != want {
 		t.Errorf("%d bytes queued after an info while blocked; want %d (the info waits)", got, want)
 	}
 	if got := c.deadline(); !got.Equal(t0.Add(time.Second)) {

@@ -239,7 +239,7 @@ func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffer
 		s.terminateRefused(h, nc.RemoteAddr())
 		return nil
 	}
-	c.out = handshake.AppendResponse(c.output0(), u.Request, resp)
+	c.setOutput(handshake.AppendResponse(c.output0(), u.Request, resp))
 	// At most a bufio.Reader's worth (4 KiB) came with the request.
 	if len(buffered) > 0 {
 		if lc != nil {
@@ -352,7 +352,7 @@ func refusal(err error) (int, string, http.Header) {
 // happen.
 func (s *Server) terminateRefused(h Handler, remote net.Addr) {
 	if t, ok := h.(Terminator); ok {
-		s.terminate(t, ReasonNormal{}, remote)
+		s.terminate(t, ReasonNormal{}, fixedAddr{remote})
 	}
 }
 

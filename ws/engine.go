@@ -16,21 +16,15 @@ type Engine struct {
 	maxMessage int64
 	codec      Codec // the negotiated extension's, or nil
 
-	hdr     frame.Header // the data frame whose payload is being read
-	left    int64        // payload bytes of hdr still to come
-	maskPos int
-	size    int64  // payload bytes of the message so far (compressed size when compressed)
-	msg     []byte // assembled payload, when the message is not delivered in place
-	// inflated is the decoded message of a compressed one.
-	inflated []byte
-	// replies holds the control frames the engine owes the peer for what it parsed: pongs,
-	// the echo of its close, the close that fails the connection. AppendReplies hands them
-	// to the driver.
-	replies []byte
-	err     error
-	masker  masker // client role only
+	hdr    frame.Header // the data frame whose payload is being read
+	left   int64        // payload bytes of hdr still to come
+	size   int64        // payload bytes of the message so far (compressed size when compressed)
+	b      *buffers     // nil while no buffer holds memory
+	err    error
+	masker masker // client role only
 
 	// Small fields last, packed together: an event loop keeps one Engine per connection.
+	maskPos    uint8 // where in the mask the next payload byte is
 	role       frame.Role
 	extRsv     byte
 	skipUTF8   bool
@@ -44,6 +38,35 @@ type Engine struct {
 	closeRecv  bool
 }
 
+// buffers are what a message can grow in an Engine: the payload being assembled, the message
+// inflated from it, and the control frames owed to the peer. An engine holds them only once
+// one of them is needed, and lets them go (Trim, Release) when none holds memory, so that an
+// idle connection's engine is its fields alone.
+type buffers struct {
+	msg []byte // assembled payload, when the message is not delivered in place
+	// inflated is the decoded message of a compressed one.
+	inflated []byte
+	// replies holds the control frames the engine owes the peer for what it parsed: pongs,
+	// the echo of its close, the close that fails the connection. AppendReplies hands them
+	// to the driver.
+	replies []byte
+}
+
+// bufs returns the engine's buffers, making them on first use.
+func (e *Engine) bufs() *buffers {
+	if e.b == nil {
+		e.b = new(buffers)
+	}
+	return e.b
+}
+
+// dropBuffers lets the buffers go once none holds memory.
+func (e *Engine) dropBuffers() {
+	if b := e.b; b != nil && b.msg == nil && b.inflated == nil && b.replies == nil {
+		e.b = nil
+	}
+}
+
 // NewEngine returns an engine configured by cfg.
 func NewEngine(cfg Config) *Engine {
 	e := &Engine{}
@@ -53,7 +76,10 @@ func NewEngine(cfg Config) *Engine {
 
 // Reset readies e for a new connection with cfg, keeping its buffers.
 func (e *Engine) Reset(cfg Config) {
-	*e = Engine{msg: e.msg[:0], inflated: e.inflated[:0], replies: e.replies[:0], masker: e.masker,
+	if b := e.b; b != nil {
+		b.msg, b.inflated, b.replies = b.msg[:0], b.inflated[:0], b.replies[:0]
+	}
+	*e = Engine{b: e.b, masker: e.masker,
 		role: cfg.Role, skipUTF8: cfg.SkipUTF8Validation, stream: cfg.Stream, codec: cfg.Codec}
 	e.maxFrame = limit(cfg.MaxFrameSize, DefaultMaxFrameSize)
 	e.maxMessage = limit(cfg.MaxMessageSize, DefaultMaxMessageSize)
@@ -87,11 +113,14 @@ func (e *Engine) Err() error { return e.err }
 // connection about to sleep. Buffers are allocated again when needed. Release must not be
 // called while a fragmented message is in progress if the engine assembles it.
 func (e *Engine) Release() {
-	if !e.seq.InMessage() && !e.inFrame {
-		e.msg, e.inflated = nil, nil
-	}
-	if len(e.replies) == 0 {
-		e.replies = nil
+	if b := e.b; b != nil {
+		if !e.seq.InMessage() && !e.inFrame {
+			b.msg, b.inflated = nil, nil
+		}
+		if len(b.replies) == 0 {
+			b.replies = nil
+		}
+		e.dropBuffers()
 	}
 	if e.codec != nil {
 		e.codec.Release()
@@ -105,22 +134,29 @@ func (e *Engine) InMessage() bool { return e.inFrame || e.seq.InMessage() }
 // MessageMemory returns the bytes the engine's message buffers hold (assembled and
 // inflated), which Trim and Release give back: what a server counts against a memory
 // budget.
-func (e *Engine) MessageMemory() int { return cap(e.msg) + cap(e.inflated) }
+func (e *Engine) MessageMemory() int {
+	if b := e.b; b != nil {
+		return cap(b.msg) + cap(b.inflated)
+	}
+	return 0
+}
 
 // Trim drops the message buffers that have grown beyond keep bytes, once no message is in
 // progress, so that a connection that received one large message does not hold its memory
 // while it waits for the next (Cowboy's dynamic_buffer, for messages). A driver calls it
 // after the event that used them is handled; the next large message grows them again.
 func (e *Engine) Trim(keep int) {
-	if e.InMessage() {
+	b := e.b
+	if b == nil || e.InMessage() {
 		return
 	}
-	if cap(e.msg) > keep {
-		e.msg = nil
+	if cap(b.msg) > keep {
+		b.msg = nil
 	}
-	if cap(e.inflated) > keep {
-		e.inflated = nil
+	if cap(b.inflated) > keep {
+		b.inflated = nil
 	}
+	e.dropBuffers()
 }
 
 // Parse consumes bytes from the front of b and returns the first event found, with the
@@ -149,11 +185,13 @@ func (e *Engine) Parse(b []byte) (ev Event, n int, err error) {
 			// Until our close is queued, replies holds at most one pong. A ping whose
 			// predecessor's pong was not handed out yet replaces it (RFC 6455 §5.5.3 allows
 			// answering only the latest), so a driver that drains late queues no more.
-			e.replies, _ = e.AppendPong(e.replies[:0], ev.Data)
+			b := e.bufs()
+			b.replies, _ = e.AppendPong(b.replies[:0], ev.Data)
 		}
 	case EventClose:
 		if !e.closeSent {
-			e.replies = e.appendCloseEcho(e.replies, ev.Code, ev.Data)
+			b := e.bufs()
+			b.replies = e.appendCloseEcho(b.replies, ev.Code, ev.Data)
 		}
 	}
 	return ev, n, err
@@ -177,7 +215,8 @@ func (e *Engine) appendCloseEcho(dst []byte, code frame.CloseCode, reason []byte
 func (e *Engine) failWith(err error) {
 	e.err = err
 	if !e.closeSent {
-		e.replies, _ = e.AppendClose(e.replies, frame.CloseCodeOf(err), "")
+		b := e.bufs()
+		b.replies, _ = e.AppendClose(b.replies, frame.CloseCodeOf(err), "")
 	}
 }
 
@@ -185,8 +224,10 @@ func (e *Engine) failWith(err error) {
 // [Engine.Parse]) and forgets them. A driver calls it after each event or error and writes
 // what it got before anything it sends later.
 func (e *Engine) AppendReplies(dst []byte) []byte {
-	dst = append(dst, e.replies...)
-	e.replies = e.replies[:0]
+	if b := e.b; b != nil {
+		dst = append(dst, b.replies...)
+		b.replies = b.replies[:0]
+	}
 	return dst
 }
 
@@ -266,7 +307,9 @@ func (e *Engine) startFrame(h frame.Header) {
 	e.compressed = h.Rsv&frame.RSV1 != 0 && e.codec != nil
 	e.size = 0
 	e.text.Reset()
-	e.msg = e.msg[:0]
+	if b := e.b; b != nil {
+		b.msg = b.msg[:0]
+	}
 }
 
 // checkSize accounts for a frame of length bytes against the message limit. For a compressed
@@ -317,9 +360,10 @@ func (e *Engine) PayloadSpace() []byte {
 	if !e.inFrame || e.left == 0 || e.stream && !e.compressed || e.err != nil || e.closeRecv {
 		return nil
 	}
-	n := int(min(e.left, int64(max(directFloor, len(e.msg)))))
-	e.msg = slices.Grow(e.msg, n)
-	return e.msg[len(e.msg) : len(e.msg)+n]
+	b := e.bufs()
+	n := int(min(e.left, int64(max(directFloor, len(b.msg)))))
+	b.msg = slices.Grow(b.msg, n)
+	return b.msg[len(b.msg) : len(b.msg)+n]
 }
 
 // PayloadRead takes the n bytes the caller read into PayloadSpace's memory, exactly as Parse
@@ -329,10 +373,11 @@ func (e *Engine) PayloadRead(n int) (Event, error) {
 	if e.err != nil {
 		return Event{}, e.err
 	}
-	if n < 0 || !e.inFrame || int64(n) > e.left || n > cap(e.msg)-len(e.msg) {
+	if n < 0 || !e.inFrame || int64(n) > e.left || e.b == nil || n > cap(e.b.msg)-len(e.b.msg) {
 		panic("ws: PayloadRead of more than PayloadSpace returned")
 	}
-	ev, _, err := e.payload(e.msg[len(e.msg):len(e.msg)+n], true)
+	msg := e.b.msg
+	ev, _, err := e.payload(msg[len(msg):len(msg)+n], true)
 	if err != nil {
 		e.failWith(err)
 	}
@@ -344,7 +389,7 @@ func (e *Engine) PayloadRead(n int) (Event, error) {
 // return.
 func (e *Engine) payload(p []byte, inMsg bool) (ev Event, done bool, err error) {
 	if e.hdr.Masked {
-		e.maskPos = frame.Mask(e.hdr.Mask, e.maskPos, p)
+		e.maskPos = uint8(frame.Mask(e.hdr.Mask, int(e.maskPos), p))
 	}
 	e.left -= int64(len(p))
 	if e.validating() {
@@ -368,26 +413,28 @@ func (e *Engine) payload(p []byte, inMsg bool) (ev Event, done bool, err error) 
 		}
 		return Event{Kind: EventFragment, Opcode: e.opcode, Data: p, Final: last}, true, nil
 	}
+	b := e.bufs()
 	if inMsg {
-		e.msg = e.msg[:len(e.msg)+len(p)]
+		b.msg = b.msg[:len(b.msg)+len(p)]
 	} else {
-		e.msg = append(e.msg, p...)
+		b.msg = append(b.msg, p...)
 	}
 	if !last {
 		return Event{}, false, nil
 	}
 	if !e.compressed {
-		return Event{Kind: EventMessage, Opcode: e.opcode, Data: e.msg}, true, nil
+		return Event{Kind: EventMessage, Opcode: e.opcode, Data: b.msg}, true, nil
 	}
 	return e.decode()
 }
 
 func (e *Engine) decode() (Event, bool, error) {
-	out, err := e.codec.Decode(e.inflated[:0], e.msg, e.maxMessage)
+	b := e.bufs()
+	out, err := e.codec.Decode(b.inflated[:0], b.msg, e.maxMessage)
 	if err != nil {
 		return Event{}, false, err
 	}
-	e.inflated = out
+	b.inflated = out
 	if e.opcode == frame.OpText && !e.skipUTF8 && !utf8.Valid(out) {
 		return Event{}, false, ErrInvalidUTF8
 	}

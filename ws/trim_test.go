@@ -65,8 +65,8 @@ func TestTrim(t *testing.T) {
 			}
 			run(tt.first)
 			e.Trim(512)
-			if kept := cap(e.msg) > 0; kept != tt.wantKept {
-				t.Errorf("message buffer kept: %v (cap %d); want %v", kept, cap(e.msg), tt.wantKept)
+			if kept := e.MessageMemory() > 0; kept != tt.wantKept {
+				t.Errorf("message buffer kept: %v (%d bytes); want %v", kept, e.MessageMemory(), tt.wantKept)
 			}
 			run(tt.rest)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
