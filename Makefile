@@ -63,11 +63,12 @@ autobahn:
 # bronco beside gorilla, gws, gobwas and coder (bench/, its own module): servers on CPU 0,
 # the load generator on CPU 1, about 15 minutes; QUICK=1 for a smoke run of about 2 minutes.
 # Writes bench/results.{md,json}, bench/chart.png and the table in bench/README.md. Not part
-# of `make test` or CI.
+# of `make test` or CI. PEERS_ARGS passes flags to the referee (bench/README.md), e.g. a
+# local uWebSockets build: PEERS_ARGS="-external 'uws=/path/to/EchoServer {port}'".
 bench-peers:
 	cd bench && $(GO) build -o bin/ ./cmd/... && \
 	taskset -c 1 env GOMAXPROCS=1 bin/peers -echo bin/echo $(if $(QUICK),-quick) \
-		-json results.json -md results.md $(if $(QUICK),,-readme README.md) -serverlog bin/servers.log && \
+		-json results.json -md results.md $(if $(QUICK),,-readme README.md) -serverlog bin/servers.log $(PEERS_ARGS) && \
 	bin/chart -in results.json -out chart.png
 
 # The adversarial suite (cmd/attack) against a child server process on every setup, with ten

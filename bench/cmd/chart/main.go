@@ -15,6 +15,7 @@ import (
 	"image/png"
 	"log"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -26,6 +27,9 @@ type report struct {
 	} `json:"machine"`
 	Libs    []string                      `json:"libs"`
 	Medians map[string]map[string]float64 `json:"medians"`
+	// NotApplicable lists per library the keys it has no figure for by design (an external
+	// server's deflate cells): the chart marks them N/A instead of leaving a silent gap.
+	NotApplicable map[string][]string `json:"not_applicable"`
 }
 
 // cells names the rows of cmd/peers' table that the chart draws, with short labels.
@@ -151,12 +155,16 @@ func panel(img *image.RGBA, r report, y0 int, title, prefix string, value func(m
 		}
 		gx := marginLeft + gi*groupW
 		for li, lib := range r.Libs {
+			bx := gx + li*barW
+			if _, has := row[lib]; !has && slices.Contains(r.NotApplicable[lib], prefix+c.key) {
+				drawVertical(img, bx+(barW-2)/2-5, base-6, "N/A")
+				continue
+			}
 			v, ok := value(row, lib)
 			if !ok || scale == 0 {
 				continue
 			}
 			h := int(v / scale * float64(panelH-50))
-			bx := gx + li*barW
 			fill(img, image.Rect(bx, base-h, bx+barW-2, base), palette[li%len(palette)])
 			label := fmt.Sprintf("%.2g", v)
 			if v >= 10 {

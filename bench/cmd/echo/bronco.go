@@ -41,6 +41,11 @@ func newBronco(c config, loops int) *server.Server {
 // the bare listener, and one event loop (Options.EventLoops) for the one core it gets.
 func serveBroncoLoop(l net.Listener, c config) error { return newBronco(c, 1).Serve(l) }
 
+// serveBroncoLoop2 is serveBroncoLoop with two event loops, one per core, fed by the one
+// acceptor of Serve (round robin): meant to run on two cores (peers -lib-cpu
+// bronco-loop2=0-1, which sets GOMAXPROCS=2).
+func serveBroncoLoop2(l net.Listener, c config) error { return newBronco(c, 2).Serve(l) }
+
 // serveBroncoRaw is bronco's bare-listener mode with the default goroutine per connection.
 func serveBroncoRaw(l net.Listener, c config) error { return newBronco(c, 0).Serve(l) }
 

@@ -34,13 +34,14 @@ type config struct {
 
 // servers maps -lib names to functions that serve on a listener until it fails.
 var servers = map[string]func(l net.Listener, c config) error{
-	"bronco-loop": serveBroncoLoop,
-	"bronco":      serveBroncoRaw,
-	"bronco-http": serveBroncoHTTP,
-	"gorilla":     serveGorilla,
-	"gws":         serveGWS,
-	"gobwas":      serveGobwas,
-	"coder":       serveCoder,
+	"bronco-loop":  serveBroncoLoop,
+	"bronco-loop2": serveBroncoLoop2,
+	"bronco":       serveBroncoRaw,
+	"bronco-http":  serveBroncoHTTP,
+	"gorilla":      serveGorilla,
+	"gws":          serveGWS,
+	"gobwas":       serveGobwas,
+	"coder":        serveCoder,
 }
 
 func main() {

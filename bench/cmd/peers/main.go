@@ -16,6 +16,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -33,10 +34,20 @@ var plainCells = []cell{
 
 type settings struct {
 	echo, cpu       string
+	libCPU          map[string]string // -lib-cpu: a CPU list of its own for a library
+	external        map[string]string // -external: command lines of servers outside cmd/echo
 	libs            []string
 	warm, dur       time.Duration
 	reps, idleConns int
 	log             io.Writer
+}
+
+// serverCPU is the CPU list lib's server runs on: its -lib-cpu, else -server-cpu.
+func (s settings) serverCPU(lib string) string {
+	if cpu, ok := s.libCPU[lib]; ok {
+		return cpu
+	}
+	return s.cpu
 }
 
 func main() {
@@ -55,10 +66,27 @@ func main() {
 	logPath := flag.String("serverlog", os.DevNull, "file for the servers' standard error")
 	serverArgs := flag.String("serverargs", "", "extra flags for every echo server, space-separated (e.g. -cpuprofile=cpu.pprof)")
 	cells := flag.String("cells", "", `run only the throughput cell with this exact name, or "`+upgradesCell+`" for the upgrade cell (and skip the rest)`)
+	externals := namedValues{check: checkExternal}
+	flag.Var(&externals, "external", "`name=command` of a server outside cmd/echo, repeatable: the command line, split at spaces, "+
+		"with {port} replaced by a free loopback port, must serve WebSocket echo there; it runs pinned like the others, "+
+		"joins the default -libs, and skips the deflate cells and the Go heap and goroutine rows")
+	libCPUs := namedValues{check: checkCPUList}
+	flag.Var(&libCPUs, "lib-cpu", "`lib=cpus`, repeatable: run lib's server on this CPU list instead of -server-cpu "+
+		"(GOMAXPROCS is the number of CPUs in the list; empty: no pinning, Go's default GOMAXPROCS)")
 	flag.Parse()
+	if _, err := parseCPUList(s.cpu); err != nil {
+		log.Fatal("peers: -server-cpu: ", err)
+	}
 	extraServerArgs = strings.Fields(*serverArgs)
 	onlyCells = *cells
+	s.external, s.libCPU = externals.values, libCPUs.values
 	s.libs = strings.Split(*libs, ",")
+	if !flagSet("libs") {
+		s.libs = append(s.libs, externals.names...)
+	}
+	if len(s.external) > 0 {
+		ignoreSIGPIPE()
+	}
 	if *quick {
 		s.warm, s.dur, s.reps, s.idleConns = 300*time.Millisecond, time.Second, 1, 2000
 	}
@@ -71,9 +99,14 @@ func main() {
 
 	start := time.Now()
 	loadBefore = loadAverage()
-	settingsLine = fmt.Sprintf("%v cells after %v warm-up, %d repetitions (median), %d idle connections, servers on CPU %s, GOMAXPROCS=1",
-		s.dur, s.warm, s.reps, s.idleConns, s.cpu)
+	settingsLine = fmt.Sprintf("%v cells after %v warm-up, %d repetitions (median), %d idle connections, %s",
+		s.dur, s.warm, s.reps, s.idleConns, s.placement())
 	res := newResults(s.libs)
+	for _, lib := range s.libs {
+		if _, ok := s.external[lib]; ok {
+			res.notApplicable(lib, externalNA()...)
+		}
+	}
 	for rep := range s.reps {
 		for _, lib := range s.libs {
 			progress("rep %d/%d %s: throughput", rep+1, s.reps, lib)
@@ -84,7 +117,13 @@ func main() {
 			}
 		}
 	}
-	rep := res.report(machineInfo(s.echo, start))
+	m := machineInfo(s.echo, start)
+	for _, lib := range s.libs {
+		if command, ok := s.external[lib]; ok {
+			m.Versions = append(m.Versions, fmt.Sprintf("%s (external: %s)", lib, command))
+		}
+	}
+	rep := res.report(m)
 	table := rep.markdown()
 	fmt.Print(table)
 	if *mdOut != "" {
@@ -112,11 +151,15 @@ func progress(format string, args ...any) {
 // runThroughputSet runs every throughput cell, plain then deflate, and the handshake cell
 // against fresh server processes of lib.
 func runThroughputSet(s settings, res *results, lib string) {
+	_, external := s.external[lib]
 	for _, compress := range []bool{false, true} {
 		if onlyCells != "" && compress != strings.Contains(onlyCells, "deflate") {
 			continue // a profiled run starts only the server its cell needs
 		}
-		srv, err := startServer(s.echo, lib, s.cpu, compress, false, s.log)
+		if compress && external {
+			continue // an external server is given one command line, without compression
+		}
+		srv, err := startServer(s, lib, compress, false)
 		if err != nil {
 			res.fail(lib, err)
 			return
@@ -150,11 +193,11 @@ func runThroughputSet(s settings, res *results, lib string) {
 // library has hibernation (bronco).
 func runMemorySet(s settings, res *results, lib string) {
 	modes := []bool{false}
-	if strings.HasPrefix(lib, "bronco") {
+	if _, external := s.external[lib]; !external && strings.HasPrefix(lib, "bronco") {
 		modes = append(modes, true)
 	}
 	for _, hibernate := range modes {
-		srv, err := startServer(s.echo, lib, s.cpu, false, hibernate, s.log)
+		srv, err := startServer(s, lib, false, hibernate)
 		if err != nil {
 			res.fail(lib, err)
 			return
@@ -170,10 +213,36 @@ func runMemorySet(s settings, res *results, lib string) {
 			res.add(keyHeapHibernated, lib, m.heapPerConn/1024)
 		} else {
 			res.add(keyRSS, lib, m.rssPerConn/1024)
-			res.add(keyHeap, lib, m.heapPerConn/1024)
-			res.add(keyGoroutines, lib, m.goroutinesPerConn)
+			if !srv.external {
+				res.add(keyHeap, lib, m.heapPerConn/1024)
+				res.add(keyGoroutines, lib, m.goroutinesPerConn)
+			}
 		}
 	}
+}
+
+// placement says where the servers and this load generator run, for the settings line.
+func (s settings) placement() string {
+	where := func(cpu string) string {
+		if cpu == "" {
+			return "unpinned, GOMAXPROCS default"
+		}
+		return fmt.Sprintf("on CPU %s, GOMAXPROCS=%d", cpu, cpuCount(cpu))
+	}
+	out := "servers " + where(s.cpu)
+	for _, lib := range s.libs {
+		if cpu, ok := s.libCPU[lib]; ok {
+			out += "; " + lib + " " + where(cpu)
+		}
+	}
+	return out + fmt.Sprintf("; load generator on %d CPU(s), GOMAXPROCS=%d", runtime.NumCPU(), runtime.GOMAXPROCS(0))
+}
+
+// flagSet reports whether the command line set the named flag.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // onlyCells narrows a run to one throughput cell, or the upgrade cell (-cells), for profiling.

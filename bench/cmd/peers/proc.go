@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -19,26 +23,41 @@ const clockTicks = 100
 // extraServerArgs go to every echo server (-serverargs), e.g. its profiling flags.
 var extraServerArgs []string
 
-var errServerDied = errors.New("peers: echo server exited")
+var (
+	errServerDied = errors.New("peers: server exited")
+	errNotGo      = errors.New("peers: an external server has no Go runtime to ask")
+)
 
-// serverProc is one echo server child, pinned to its own core.
+// serverProc is one server child: an echo server (cmd/echo) or an external one (-external),
+// pinned to its CPUs.
 type serverProc struct {
 	cmd   *exec.Cmd
 	addr  string
-	stdin io.WriteCloser
-	out   *bufio.Scanner
+	stdin io.WriteCloser // echo servers: closing it is the signal to exit
+	out   *bufio.Scanner // echo servers: the address, then the answers to "stats"
+	ended chan struct{}  // external servers: closed when the process has exited
+	// stopping is set by stop: an exit from then on is expected.
+	stopping atomic.Bool
+	// external is set for a server that is not cmd/echo: it has no Go heap or goroutines to
+	// report and no permessage-deflate setup.
+	external bool
 }
 
-// startServer runs `echo -lib lib` under taskset (when cpu is not empty) with GOMAXPROCS=1
-// and waits for its address.
-func startServer(bin, lib, cpu string, compress, hibernate bool, logw io.Writer) (*serverProc, error) {
-	args := []string{bin, "-lib", lib, "-compress=" + strconv.FormatBool(compress), "-hibernate=" + strconv.FormatBool(hibernate)}
-	args = append(args, extraServerArgs...)
-	if cpu != "" {
-		args = append([]string{"taskset", "-c", cpu}, args...)
+// startServer runs `echo -lib lib` under taskset (when the lib's CPU list is not empty)
+// with GOMAXPROCS set to the size of that list, and waits for its address; an external
+// lib goes to startExternal.
+func startServer(s settings, lib string, compress, hibernate bool) (*serverProc, error) {
+	cpu := s.serverCPU(lib)
+	if command, ok := s.external[lib]; ok {
+		return startExternal(lib, command, cpu, s.log)
 	}
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	args := []string{s.echo, "-lib", lib, "-compress=" + strconv.FormatBool(compress), "-hibernate=" + strconv.FormatBool(hibernate)}
+	args = append(args, extraServerArgs...)
+	cmd := exec.Command(pinned(cpu, args)[0], pinned(cpu, args)[1:]...)
+	cmd.Env = os.Environ()
+	if n := cpuCount(cpu); n > 0 {
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(n))
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -47,7 +66,7 @@ func startServer(bin, lib, cpu string, compress, hibernate bool, logw io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = logw
+	cmd.Stderr = s.log
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -60,11 +79,95 @@ func startServer(bin, lib, cpu string, compress, hibernate bool, logw io.Writer)
 	return p, nil
 }
 
-// stop closes the child's stdin, its signal to exit, and kills it if it lingers.
+// pinned prefixes args with taskset when cpu names CPUs.
+func pinned(cpu string, args []string) []string {
+	if cpu == "" {
+		return args
+	}
+	return append([]string{"taskset", "-c", cpu}, args...)
+}
+
+// listenTimeout bounds how long an external server may take to accept connections.
+const listenTimeout = 10 * time.Second
+
+// startExternal runs an external server's command line, split at spaces, with {port}
+// replaced by a free loopback port, under taskset like the echo servers, and waits until
+// the port accepts a connection. Its output goes to the server log. It inherits SIGPIPE
+// ignored (see ignoreSIGPIPE).
+func startExternal(lib, command, cpu string, logw io.Writer) (*serverProc, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	args := pinned(cpu, strings.Fields(strings.ReplaceAll(command, "{port}", port)))
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = logw, logw
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: %w", lib, err)
+	}
+	p := &serverProc{cmd: cmd, addr: net.JoinHostPort("127.0.0.1", port), ended: make(chan struct{}), external: true}
+	go func() {
+		if err := cmd.Wait(); !p.stopping.Load() {
+			progress("%s exited before it was stopped: %v", lib, err) // a crash, not a figure
+		}
+		close(p.ended)
+	}()
+	if err := p.awaitListening(listenTimeout); err != nil {
+		p.stop()
+		return nil, fmt.Errorf("%s: %w", lib, err)
+	}
+	return p, nil
+}
+
+// ignoreSIGPIPE makes this process ignore SIGPIPE, which its children inherit across exec:
+// a C or C++ server that writes with write or writev to a socket the load generator has
+// reset would otherwise be killed at the end of a cell (uSockets does not ignore it
+// itself). Go programs, the echo servers included, install their own handler either way.
+func ignoreSIGPIPE() { signal.Ignore(syscall.SIGPIPE) }
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	_, port, err := net.SplitHostPort(l.Addr().String())
+	return port, err
+}
+
+// awaitListening dials the server's address until a connection succeeds, the process
+// exits, or the deadline passes.
+func (p *serverProc) awaitListening(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		nc, err := net.DialTimeout("tcp", p.addr, 100*time.Millisecond)
+		if err == nil {
+			return nc.Close()
+		}
+		select {
+		case <-p.ended:
+			return fmt.Errorf("%w before listening on %s", errServerDied, p.addr)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("peers: nothing listening on %s after %v: %w", p.addr, timeout, err)
+		}
+	}
+}
+
+// stop ends the child: an echo server exits when its stdin closes, an external one is sent
+// SIGTERM; either is killed if it lingers.
 func (p *serverProc) stop() {
-	p.stdin.Close()
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
+	p.stopping.Store(true)
+	done := p.ended
+	if p.external {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+	} else {
+		p.stdin.Close()
+		done = make(chan struct{})
+		go func() { p.cmd.Wait(); close(done) }()
+	}
 	select {
 	case <-done:
 	case <-time.After(3 * time.Second):
@@ -75,6 +178,9 @@ func (p *serverProc) stop() {
 
 // stats asks the child for its live heap plus stacks and its goroutine count.
 func (p *serverProc) stats() (heap, goroutines int64, err error) {
+	if p.external {
+		return 0, 0, errNotGo
+	}
 	if _, err := fmt.Fprintln(p.stdin, "stats"); err != nil {
 		return 0, 0, err
 	}

@@ -78,18 +78,47 @@ func metrics() []metric {
 	)
 }
 
+// externalNA lists the rows an external server has no figure for: the deflate cells (it is
+// given one command line, run without compression), the Go runtime's heap and goroutines,
+// and reads+writes per message, which /proc/<pid>/io counts only for read, write, readv and
+// writev, not for the recv and send that C servers use (uWebSockets: recvfrom, sendto).
+func externalNA() []string {
+	keys := []string{keyHeap, keyGoroutines}
+	for _, compress := range []bool{false, true} {
+		for _, c := range plainCells {
+			c.compress = compress
+			keys = append(keys, syscallsKey(c))
+			if compress {
+				keys = append(keys, rateKey(c), cpuKey(c), clientKey(c))
+			}
+		}
+	}
+	return keys
+}
+
 // results collects the samples of every metric per library.
 type results struct {
 	libs    []string
 	samples map[string]map[string][]float64
 	errs    map[string][]string
+	na      map[string][]string // per library, the keys that do not apply to it
 }
 
 func newResults(libs []string) *results {
-	return &results{libs: libs, samples: map[string]map[string][]float64{}, errs: map[string][]string{}}
+	return &results{libs: libs, samples: map[string]map[string][]float64{}, errs: map[string][]string{}, na: map[string][]string{}}
 }
 
+// notApplicable records that lib has no figure for these keys by design, so the table says
+// "n/a" there rather than "—" (not measured, or no such mode).
+func (r *results) notApplicable(lib string, keys ...string) {
+	r.na[lib] = append(r.na[lib], keys...)
+}
+
+// add records a sample of key for lib, unless key does not apply to lib.
 func (r *results) add(key, lib string, v float64) {
+	if slices.Contains(r.na[lib], key) {
+		return
+	}
 	if r.samples[key] == nil {
 		r.samples[key] = map[string][]float64{}
 	}
@@ -123,6 +152,9 @@ type report struct {
 	Medians map[string]map[string]float64   `json:"medians"`
 	Samples map[string]map[string][]float64 `json:"samples"`
 	Errors  map[string][]string             `json:"errors,omitempty"`
+	// NotApplicable lists, per library, the metric keys it has no figure for by design
+	// (an external server's Go heap, goroutines and deflate cells).
+	NotApplicable map[string][]string `json:"not_applicable,omitempty"`
 }
 
 func (r *results) report(m machine) report {
@@ -133,7 +165,7 @@ func (r *results) report(m machine) report {
 			med[key][lib] = median(vs)
 		}
 	}
-	return report{Machine: m, Libs: r.libs, Metrics: metrics(), Medians: med, Samples: r.samples, Errors: r.errs}
+	return report{Machine: m, Libs: r.libs, Metrics: metrics(), Medians: med, Samples: r.samples, Errors: r.errs, NotApplicable: r.na}
 }
 
 func median(vs []float64) float64 {
@@ -168,6 +200,8 @@ func (rp report) markdown() string {
 		for _, lib := range rp.Libs {
 			v, ok := row[lib]
 			switch {
+			case !ok && slices.Contains(rp.NotApplicable[lib], mt.Key):
+				b.WriteString(" | n/a")
 			case !ok:
 				b.WriteString(" | —")
 			case lib == ref || row[ref] == 0:
