@@ -27,9 +27,6 @@ type Conn struct {
 	protocol string
 	ctx      *connContext // made by the first call of Context
 
-	// parsed counts the bytes receive has consumed so far, for a driver whose goroutine a
-	// callback ended (runtime.Goexit) in the middle of a receive.
-	parsed int
 	// obox holds the output while there is any (output0), nil otherwise.
 	obox *bufBox
 	// msgMem is what this connection adds to the server's message memory (memBudget).
@@ -45,7 +42,11 @@ type Conn struct {
 
 	// turnLeft is how many message bytes this turn of the driver may still handle, when
 	// budgeted (startTurn).
-	turnLeft  int32
+	turnLeft int32
+	// parsed counts the bytes receive has consumed so far, for a driver whose goroutine a
+	// callback ended (runtime.Goexit) in the middle of a receive; they are a read buffer's
+	// (Options.ReadBufferSize) and the frame carried over, far below 2 GiB.
+	parsed    int32
 	shutdown  atomic.Bool // Server.Shutdown asked for a close
 	active    bool
 	compress  bool

@@ -77,7 +77,7 @@ func (g *goConn) run() {
 			return
 		}
 		g.unwound(recover())
-		if g.r += g.parsed; g.r >= g.w {
+		if g.r += int(g.parsed); g.r >= g.w {
 			g.r, g.w = 0, 0 // the bytes that receive had consumed before the callback exited
 		}
 		g.parsed = 0

@@ -43,11 +43,16 @@ func (p Pid) SendAfter(d time.Duration, info any) *time.Timer {
 // connection's goroutine through wake, which must be safe to call from any goroutine.
 type mailbox struct {
 	mu     sync.Mutex
-	q      []any // q[head:] waits
-	head   int
+	q      *infoQueue // made by the first info: a connection that gets none holds none
 	closed bool
-	n      atomic.Int32 // len(q)-head, read without the lock by the connection's checks
+	n      atomic.Int32 // the infos waiting, read without the lock by the connection's checks
 	owner  *Conn
+}
+
+// infoQueue holds a mailbox's infos: items[head:] wait.
+type infoQueue struct {
+	items []any
+	head  int
 }
 
 func (m *mailbox) push(info any) error {
@@ -56,13 +61,16 @@ func (m *mailbox) push(info any) error {
 		m.mu.Unlock()
 		return ErrNoProcess
 	}
-	if len(m.q)-m.head >= m.owner.opts.MailboxSize {
+	if int(m.n.Load()) >= m.owner.opts.MailboxSize {
 		m.mu.Unlock()
 		m.owner.srv.droppedInfos.Add(1)
 		return ErrMailboxFull
 	}
-	wasEmpty := len(m.q) == m.head
-	m.q = append(m.q, info)
+	if m.q == nil {
+		m.q = new(infoQueue)
+	}
+	wasEmpty := m.n.Load() == 0
+	m.q.items = append(m.q.items, info)
 	m.n.Add(1)
 	m.mu.Unlock()
 	// Only the first info needs a wake-up: the connection drains the mailbox after every
@@ -77,14 +85,15 @@ func (m *mailbox) push(info any) error {
 func (m *mailbox) pop() (any, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.head == len(m.q) {
+	q := m.q
+	if q == nil || q.head == len(q.items) {
 		return nil, false
 	}
-	info := m.q[m.head]
-	m.q[m.head] = nil
+	info := q.items[q.head]
+	q.items[q.head] = nil
 	m.n.Add(-1)
-	if m.head++; m.head == len(m.q) {
-		m.q, m.head = m.q[:0], 0
+	if q.head++; q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
 	}
 	return info, true
 }
@@ -99,7 +108,7 @@ func (m *mailbox) empty() bool { return m.len() == 0 }
 func (m *mailbox) close() {
 	m.mu.Lock()
 	m.closed = true
-	m.q, m.head = nil, 0
+	m.q = nil
 	m.n.Store(0)
 	m.mu.Unlock()
 }

@@ -50,7 +50,7 @@ func (c *Conn) receive(b []byte) (n int, again bool) {
 		}
 		ev, k, err := c.eng.Parse(b[n:])
 		n += k
-		c.parsed = n
+		c.parsed = int32(n)
 		if err != nil {
 			c.fail(err)
 			break
