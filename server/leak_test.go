@@ -51,10 +51,15 @@ func TestManyConnectionsNoLeak(t *testing.T) {
 			c.Close(frame.CloseNormal, "")
 		}
 		for range n {
-			if _, ok := (<-terminated).(ReasonRemote); !ok {
-				t.Fatal("a connection ended for another reason than the client's close")
+			if r := <-terminated; !isRemote(r) {
+				t.Fatalf("a connection ended for another reason than the client's close: %v", r)
 			}
 		}
 		waitGoroutines(t, serving+st.loops+shared)
 	})
+}
+
+func isRemote(r Reason) bool {
+	_, ok := r.(ReasonRemote)
+	return ok
 }

@@ -14,7 +14,7 @@ import (
 // of 8 bits is a true 256-byte window (zlib quietly uses 9 for 8). Under
 // context takeover the window carries over from message to message, and the
 // Encoder holds it with its hash tables between messages (56 KiB at window 15
-// and BestSpeed; 120 KiB above it, whose hash chains it keeps too), borrowing
+// and BestSpeed; 136 KiB above it, whose hash chains it keeps too), borrowing
 // the rest for each call; without it the Encoder holds nothing between
 // messages and borrows all its working memory from a pool. An Encoder is not
 // safe for concurrent use.
@@ -84,7 +84,7 @@ func (e *Encoder) AppendCompress(dst, msg []byte) []byte {
 		scratchPool.Put(s.sc) // the window and the hash table stay; the rest is rebuilt per call
 		s.sc = nil
 	} else {
-		statePools[e.windowBits-MinWindowBits].Put(s)
+		e.pool().Put(s)
 	}
 	return dst
 }
@@ -123,7 +123,7 @@ func (e *Encoder) Release() {
 	keep := min(len(s.buf), 1<<e.windowBits)
 	e.saved = append([]byte(nil), s.buf[len(s.buf)-keep:]...)
 	e.st = nil
-	statePools[e.windowBits-MinWindowBits].Put(s)
+	e.pool().Put(s)
 }
 
 // acquire returns working state holding the window the next message may
@@ -132,7 +132,7 @@ func (e *Encoder) acquire() *encState {
 	if e.st != nil {
 		return e.st
 	}
-	s := statePools[e.windowBits-MinWindowBits].Get().(*encState)
+	s := e.pool().Get().(*encState)
 	s.reset()
 	if e.takeover {
 		// Rebuilding after Release: the saved window goes back in front,
@@ -214,6 +214,9 @@ type encState struct {
 	pos        int // next position to encode
 	blockStart int // first position of the pending block
 	sc         *encScratch
+	// chainFrom is the first abs position hashed since the tables were last valid (a
+	// reset): a table entry for an older one is left from before, and ends a chain.
+	chainFrom int32
 }
 
 // encScratch is what an Encoder needs only while it compresses: the pending block's tokens
@@ -231,32 +234,54 @@ var scratchPool = sync.Pool{New: func() any {
 	return &encScratch{tokens: make([]token, 0, maxBlockTokens+maxMatch+1)}
 }}
 
-// headCandidate returns the position a head entry stands for: the newest one below abs
-// whose low 16 bits it holds. An entry 16 bits wide halves the table; one older than 64 KiB,
-// or left from before a reset, stands for a wrong position, which is harmless: every
-// candidate is compared byte for byte, and a match is valid wherever it is found within
-// the window and the buffer.
+// headCandidate returns the position a head or chain entry stands for: the newest one below
+// abs whose low 16 bits it holds. An entry 16 bits wide halves the table. One left from
+// before a reset stands for a position below chainFrom, or a wrong one, and one older than
+// 64 KiB for a wrong one, which is harmless: every candidate is compared byte for byte, and a
+// match is valid wherever it is found within the window and the buffer. A chain is never
+// continued from an entry left from before (insert), so a wrong position costs one
+// comparison at most.
 func headCandidate(abs int32, entry uint16) int32 {
 	return abs - int32(uint16(abs)-entry)
 }
 
-var statePools [MaxWindowBits - MinWindowBits + 1]sync.Pool
+// statePools hold working states by whether the level searches hash chains, then by window.
+var statePools [2][MaxWindowBits - MinWindowBits + 1]sync.Pool
 
 func init() {
-	for i := range statePools {
-		bits := MinWindowBits + i
-		statePools[i].New = func() any { return newEncState(bits) }
+	for chained := range statePools {
+		for i := range statePools[chained] {
+			bits := MinWindowBits + i
+			statePools[chained][i].New = func() any { return newEncState(bits, chained == 1) }
+		}
 	}
 }
 
-func newEncState(windowBits int) *encState {
+// pool returns the pool of the working states this Encoder's window and level use.
+func (e *Encoder) pool() *sync.Pool {
+	chained := 1
+	if e.params.fast {
+		chained = 0
+	}
+	return &statePools[chained][e.windowBits-MinWindowBits]
+}
+
+// newEncState makes a working state. BestSpeed's hash table has 13 bits, so that a
+// connection with context takeover holds 88 KiB at window 15 (its ratio is 0.3 to 0.7% worse
+// than with 14); the levels with hash chains keep 14, which halves the length of their
+// chains, and hold their 64 KiB of chains anyway.
+func newEncState(windowBits int, chained bool) *encState {
 	hashBits := min(max(windowBits, 10), 13)
+	if chained {
+		hashBits = min(max(windowBits, 10), 14)
+	}
 	return &encState{
 		windowBits: windowBits,
 		buf:        make([]byte, 0, 1<<windowBits+chunkSize),
 		head:       make([]uint16, 1<<hashBits),
 		hashShift:  uint(32 - hashBits),
 		base:       1,
+		chainFrom:  1,
 	}
 }
 
@@ -267,6 +292,7 @@ func (s *encState) reset() {
 	if s.base > 1<<30 {
 		s.rebase()
 	}
+	s.chainFrom = s.base
 	s.buf = s.buf[:0]
 	s.pos, s.hashed, s.blockStart = 0, 0, 0
 }
@@ -278,6 +304,7 @@ func (s *encState) rebase() {
 	clear(s.prev)
 	s.base = 1
 	s.hashed = 0
+	s.chainFrom = 1
 }
 
 // slide drops input older than the window from the front of the buffer.
@@ -335,7 +362,7 @@ func (s *encState) compressFast(limit int) {
 		abs := int32(p) + s.base
 		cand := headCandidate(abs, s.head[h])
 		s.head[h] = uint16(abs)
-		if d := abs - cand; d > 0 && d <= window && int(d) <= p {
+		if d := abs - cand; d > 0 && d <= window && int(d) <= p && cand >= s.chainFrom {
 			ci := p - int(d)
 			if binary.LittleEndian.Uint32(s.buf[ci:]) == cur {
 				l := 4 + matchLen(s.buf[ci+4:], s.buf[p+4:min(p+maxMatch, len(s.buf))])
@@ -399,6 +426,9 @@ func (s *encState) insert(p int) int32 {
 	h := s.hash(p)
 	abs := int32(p) + s.base
 	cand := headCandidate(abs, s.head[h])
+	if cand < s.chainFrom {
+		cand = abs // a link to itself ends the chain (search stops at next >= cand)
+	}
 	s.prev[abs&int32(len(s.prev)-1)] = uint16(cand)
 	s.head[h] = uint16(abs)
 	return cand
