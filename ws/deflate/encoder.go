@@ -235,12 +235,11 @@ var scratchPool = sync.Pool{New: func() any {
 }}
 
 // headCandidate returns the position a head or chain entry stands for: the newest one below
-// abs whose low 16 bits it holds. An entry 16 bits wide halves the table. One left from
-// before a reset stands for a position below chainFrom, or a wrong one, and one older than
-// 64 KiB for a wrong one, which is harmless: every candidate is compared byte for byte, and a
-// match is valid wherever it is found within the window and the buffer. A chain is never
-// continued from an entry left from before (insert), so a wrong position costs one
-// comparison at most.
+// abs whose low 16 bits it holds (16-bit entries halve the tables). An entry left from before
+// a reset mostly stands for a position below chainFrom, where insert ends the chain; one that
+// stands for a wrong position (left from before a reset yet above chainFrom, or older than
+// 64 KiB) costs comparisons, never a wrong match: every candidate is compared byte for byte,
+// and a match is valid wherever it is found within the window and the buffer.
 func headCandidate(abs int32, entry uint16) int32 {
 	return abs - int32(uint16(abs)-entry)
 }
