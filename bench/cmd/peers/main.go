@@ -2,10 +2,12 @@
 // echo server per library (cmd/echo) pinned to one core, drives it from this process (meant
 // to be pinned to another core) over loopback with raw-socket clients, reads the server's
 // CPU time and memory from /proc, repeats every cell and prints the medians as one markdown
-// table with each library's ratio to bronco.
+// table with each library's ratio to bronco. A server outside Go (uWebSockets) joins with
+// -external, as a command line the referee starts on a port of its choosing.
 //
 //	go build -o bin/ ./cmd/...
 //	taskset -c 1 env GOMAXPROCS=1 bin/peers -echo bin/echo -json results.json
+//	... -external 'uws=/path/to/EchoServerPort {port}'
 //
 // Every loop is bounded in time; nothing leaves loopback.
 package main

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -54,10 +55,7 @@ func startServer(s settings, lib string, compress, hibernate bool) (*serverProc,
 	args := []string{s.echo, "-lib", lib, "-compress=" + strconv.FormatBool(compress), "-hibernate=" + strconv.FormatBool(hibernate)}
 	args = append(args, extraServerArgs...)
 	cmd := exec.Command(pinned(cpu, args)[0], pinned(cpu, args)[1:]...)
-	cmd.Env = os.Environ()
-	if n := cpuCount(cpu); n > 0 {
-		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(n))
-	}
+	cmd.Env = serverEnv(os.Environ(), cpu)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -77,6 +75,16 @@ func startServer(s settings, lib string, compress, hibernate bool) (*serverProc,
 	}
 	p.addr = p.out.Text()
 	return p, nil
+}
+
+// serverEnv is env for an echo server on the CPU list cpu: GOMAXPROCS is the number of CPUs
+// in it, and unset (Go's default) when the server is not pinned, whatever this process has.
+func serverEnv(env []string, cpu string) []string {
+	env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, "GOMAXPROCS=") })
+	if n := cpuCount(cpu); n > 0 {
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(n))
+	}
+	return env
 }
 
 // pinned prefixes args with taskset when cpu names CPUs.
