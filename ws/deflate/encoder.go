@@ -184,13 +184,15 @@ func windowBitsOrMax(bits int) int {
 }
 
 const (
-	// chunkSize is how much input the buffer takes beyond the window. The
-	// buffer stays with a connection under context takeover, so it is small:
-	// with a 13-bit hash table of 16-bit entries and the Decoder's window, a
-	// connection holds about 88 KiB at window 15. A larger chunk slides the
-	// window less often; 8 KiB costs a 32 KiB copy per 8 KiB of input, a few
-	// per cent of BestSpeed's time on large messages and nothing on small ones.
-	chunkSize = 8 << 10
+	// chunkSize is how much input the buffer takes beyond the window, and
+	// takeoverChunk the same for an Encoder with context takeover, whose buffer
+	// stays with its connection: with a 13-bit hash table of 16-bit entries and
+	// the Decoder's window, such a connection holds about 88 KiB at window 15.
+	// A smaller chunk slides the window more often: 8 KiB costs a 32 KiB copy
+	// per 8 KiB of input, about 4% of BestSpeed's time on large messages and
+	// nothing on small ones.
+	chunkSize     = 32 << 10
+	takeoverChunk = 8 << 10
 	// maxBlockTokens bounds a block so that its Huffman codes stay fitted
 	// to the data they code.
 	maxBlockTokens = 1 << 14
@@ -205,7 +207,7 @@ const (
 // tables keep only the low 16 bits of a position (headCandidate).
 type encState struct {
 	windowBits int
-	buf        []byte   // window, then input; cap is window + chunkSize
+	buf        []byte   // window, then input; cap is window + chunkSize or takeoverChunk
 	head       []uint16 // newest abs position per hash, its low 16 bits (headCandidate)
 	prev       []uint16 // older abs position with the same hash, by abs mod window, as head
 	hashShift  uint
@@ -244,39 +246,51 @@ func headCandidate(abs int32, entry uint16) int32 {
 	return abs - int32(uint16(abs)-entry)
 }
 
-// statePools hold working states by whether the level searches hash chains, then by window.
-var statePools [2][MaxWindowBits - MinWindowBits + 1]sync.Pool
+// statePools hold working states by whether the Encoder keeps its window (context
+// takeover), whether its level searches hash chains, and its window.
+var statePools [2][2][MaxWindowBits - MinWindowBits + 1]sync.Pool
 
 func init() {
-	for chained := range statePools {
-		for i := range statePools[chained] {
-			bits := MinWindowBits + i
-			statePools[chained][i].New = func() any { return newEncState(bits, chained == 1) }
+	for takeover := range statePools {
+		for chained := range statePools[takeover] {
+			for i := range statePools[takeover][chained] {
+				bits := MinWindowBits + i
+				statePools[takeover][chained][i].New = func() any {
+					return newEncState(bits, takeover == 1, chained == 1)
+				}
+			}
 		}
 	}
 }
 
 // pool returns the pool of the working states this Encoder's window and level use.
 func (e *Encoder) pool() *sync.Pool {
-	chained := 1
+	takeover, chained := 0, 1
+	if e.takeover {
+		takeover = 1
+	}
 	if e.params.fast {
 		chained = 0
 	}
-	return &statePools[chained][e.windowBits-MinWindowBits]
+	return &statePools[takeover][chained][e.windowBits-MinWindowBits]
 }
 
 // newEncState makes a working state. BestSpeed's hash table has 13 bits, so that a
 // connection with context takeover holds 88 KiB at window 15 (its ratio is 0.3 to 0.7% worse
 // than with 14); the levels with hash chains keep 14, which halves the length of their
 // chains, and hold their 64 KiB of chains anyway.
-func newEncState(windowBits int, chained bool) *encState {
+func newEncState(windowBits int, takeover, chained bool) *encState {
 	hashBits := min(max(windowBits, 10), 13)
 	if chained {
 		hashBits = min(max(windowBits, 10), 14)
 	}
+	chunk := chunkSize
+	if takeover {
+		chunk = takeoverChunk
+	}
 	return &encState{
 		windowBits: windowBits,
-		buf:        make([]byte, 0, 1<<windowBits+chunkSize),
+		buf:        make([]byte, 0, 1<<windowBits+chunk),
 		head:       make([]uint16, 1<<hashBits),
 		hashShift:  uint(32 - hashBits),
 		base:       1,
@@ -359,9 +373,11 @@ func (s *encState) compressFast(limit int) {
 		cur := binary.LittleEndian.Uint32(s.buf[p:])
 		h := (cur * hashMul) >> s.hashShift
 		abs := int32(p) + s.base
-		cand := headCandidate(abs, s.head[h])
+		// The distance to the newest position with this hash, modulo 64 KiB: a wrong one is
+		// ruled out by the comparison below (headCandidate).
+		d := int32(uint16(abs) - s.head[h])
 		s.head[h] = uint16(abs)
-		if d := abs - cand; d > 0 && d <= window && int(d) <= p && cand >= s.chainFrom {
+		if d > 0 && d <= window && int(d) <= p {
 			ci := p - int(d)
 			if binary.LittleEndian.Uint32(s.buf[ci:]) == cur {
 				l := 4 + matchLen(s.buf[ci+4:], s.buf[p+4:min(p+maxMatch, len(s.buf))])
