@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bronco-ws/bronco/internal/readme"
 	"github.com/bronco-ws/bronco/internal/xconnect"
 )
 
@@ -51,8 +52,8 @@ func TestMain(m *testing.M) {
 	}
 	os.MkdirAll("out", 0o755)
 	os.WriteFile(filepath.Join("out", "summary.md"), []byte(table), 0o644)
-	if readme := os.Getenv("INTEROP_README"); readme != "" && code == 0 {
-		if err := WriteBetweenMarkers(readme, table); err != nil {
+	if path := os.Getenv("INTEROP_README"); path != "" && code == 0 {
+		if err := readme.Write(path, "interop", table); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}

@@ -2,7 +2,6 @@ package interop
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -126,20 +125,4 @@ func (c *cell) failedRuns() int {
 		runs[run] = true
 	}
 	return len(runs)
-}
-
-// WriteBetweenMarkers replaces what lies between the interop markers of the file at path.
-func WriteBetweenMarkers(path, content string) error {
-	const begin, end = "<!-- interop:begin -->", "<!-- interop:end -->"
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	s := string(b)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		return fmt.Errorf("%s: no %s … %s markers", path, begin, end)
-	}
-	s = s[:i+len(begin)] + "\n" + content + s[j:]
-	return os.WriteFile(path, []byte(s), 0o644)
 }

@@ -37,7 +37,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -51,6 +50,8 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/bronco-ws/bronco/internal/readme"
 )
 
 func main() {
@@ -82,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	md := fl.Bool("md", false, "print Markdown")
 	names := fl.Bool("names", false, "list every counted name instead of the table")
 	date := fl.String("date", "", "date printed above the Markdown table")
-	readme := fl.String("readme", "", "write the Markdown between the api markers of this `file` instead of printing")
+	readmePath := fl.String("readme", "", "write the Markdown between the api markers of this `file` instead of printing")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -116,8 +117,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	modules = kept
 	switch {
-	case *readme != "":
-		if err := writeReadme(*readme, markdown(modules, *perPackage, *date)); err != nil {
+	case *readmePath != "":
+		if err := readme.Write(*readmePath, readmeSection, markdown(modules, *perPackage, *date)); err != nil {
 			fmt.Fprintln(stderr, "apisurface:", err)
 			return 1
 		}
@@ -600,38 +601,6 @@ func wrap(s string) string {
 	return b.String() + "\n"
 }
 
-// The README's table lives between these markers; -readme replaces what is between them.
-const (
-	readmeBegin = "<!-- api:begin -->"
-	readmeEnd   = "<!-- api:end -->"
-)
-
-// splice returns doc with the text between its markers replaced by table.
-func splice(doc, table string) (string, error) {
-	i := strings.Index(doc, readmeBegin)
-	j := strings.Index(doc, readmeEnd)
-	switch {
-	case i < 0 || j < i:
-		return "", fmt.Errorf("no %s ... %s markers, in that order", readmeBegin, readmeEnd)
-	case strings.Count(doc, readmeBegin) > 1 || strings.Count(doc, readmeEnd) > 1:
-		return "", errors.New("the api markers appear more than once")
-	}
-	return doc[:i+len(readmeBegin)] + "\n" + table + doc[j:], nil
-}
-
-// writeReadme puts table between the markers of the file at path.
-func writeReadme(path, table string) error {
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	out, err := splice(string(doc), table)
-	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte(out), info.Mode().Perm())
-}
+// readmeSection names the README's markers (internal/readme) between which -readme puts the
+// table.
+const readmeSection = "api"

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bronco-ws/bronco/internal/readme"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -185,33 +186,6 @@ func TestParseModule(t *testing.T) {
 	}
 }
 
-func TestSplice(t *testing.T) {
-	tests := []struct {
-		name, doc, want string
-		wantErr         bool
-	}{
-		{name: "replaces the region",
-			doc:  "intro\n" + readmeBegin + "\nold\n" + readmeEnd + "\nafter\n",
-			want: "intro\n" + readmeBegin + "\n| new |\n" + readmeEnd + "\nafter\n"},
-		{name: "empty region", doc: readmeBegin + readmeEnd, want: readmeBegin + "\n| new |\n" + readmeEnd},
-		{name: "no markers", doc: "intro\n", wantErr: true},
-		{name: "end only", doc: "intro\n" + readmeEnd, wantErr: true},
-		{name: "markers reversed", doc: readmeEnd + readmeBegin, wantErr: true},
-		{name: "markers twice", doc: readmeBegin + readmeEnd + readmeBegin + readmeEnd, wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := splice(tt.doc, "| new |\n")
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, want error: %v", err, tt.wantErr)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("doc (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 func TestRun(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -278,16 +252,17 @@ func TestRun(t *testing.T) {
 }
 
 func TestRunReadme(t *testing.T) {
-	readme := filepath.Join(t.TempDir(), "README.md")
+	readmeBegin, readmeEnd := readme.Markers(readmeSection)
+	path := filepath.Join(t.TempDir(), "README.md")
 	before := "# title\n\n" + readmeBegin + "\nstale table\n" + readmeEnd + "\n\n## next\n"
-	if err := os.WriteFile(readme, []byte(before), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(before), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-readme", readme, "-per-package", "-module", "t=testdata/mod/tests"}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"-readme", path, "-per-package", "-module", "t=testdata/mod/tests"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit status %d; stderr:\n%s", code, stderr.String())
 	}
-	got, err := os.ReadFile(readme)
+	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,14 +280,14 @@ func TestRunReadme(t *testing.T) {
 	}
 
 	// Without markers the file is left alone and the command fails.
-	if err := os.WriteFile(readme, []byte("no markers\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("no markers\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	stderr.Reset()
-	if code := run([]string{"-readme", readme, "-module", "t=testdata/mod/tests"}, &stdout, &stderr); code != 1 {
+	if code := run([]string{"-readme", path, "-module", "t=testdata/mod/tests"}, &stdout, &stderr); code != 1 {
 		t.Errorf("exit status %d without markers, want 1", code)
 	}
-	if got, _ := os.ReadFile(readme); string(got) != "no markers\n" {
+	if got, _ := os.ReadFile(path); string(got) != "no markers\n" {
 		t.Errorf("README without markers rewritten to %q", got)
 	}
 	if !strings.Contains(stderr.String(), "markers") {

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bronco-ws/bronco/internal/readme"
 )
 
 // attacks is the suite, in the order each setup runs it and the table lists it.
@@ -36,17 +37,15 @@ var attacks = []attack{
 	{name: "shutdown", last: true, run: shutdownAttack},
 }
 
-// Markers of the README section the table replaces.
-const (
-	beginMarker = "<!-- attack:begin -->"
-	endMarker   = "<!-- attack:end -->"
-)
+// readmeSection names the README's markers (internal/readme) between which -readme puts the
+// table.
+const readmeSection = "attack"
 
 // main runs the suite, or with -serve the server process it attacks.
 func main() {
 	quick := flag.Bool("quick", false, "a subset with smaller counts (malformed heads, frame abuse, the bomb over the limit, 500 churn cycles, fd exhaustion, over MaxConnections, the close policy's non-readers), for CI")
 	mdPath := flag.String("md", "", "also write the table to this file")
-	readme := flag.String("readme", "", "replace the text between "+beginMarker+" and "+endMarker+" in this file with the table")
+	readmePath := flag.String("readme", "", "replace the text between the "+readmeSection+" markers of this file with the table")
 	setups := flag.String("setups", "", "comma-separated setups to attack (bare/goroutine, bare/loop, http/goroutine, http/loop); default all")
 	only := flag.String("only", "", "comma-separated attacks to run (the baseline always runs; a name may hold a comma, as \"non-reader, close policy\" does); default all")
 	serve := flag.String("serve", "", "internal: run as the server process for this setup")
@@ -83,13 +82,13 @@ func main() {
 		killChildren()
 		os.Exit(130)
 	}()
-	status := run(*quick, *setups, *only, *mdPath, *readme)
+	status := run(*quick, *setups, *only, *mdPath, *readmePath)
 	killChildren()
 	os.Exit(status)
 }
 
 // run runs the suite and writes the table; it returns the exit status.
-func run(quick bool, setupList, onlyList, mdPath, readme string) int {
+func run(quick bool, setupList, onlyList, mdPath, readmePath string) int {
 	setups := allSetups
 	if setupList != "" {
 		setups = nil
@@ -141,8 +140,8 @@ func run(quick bool, setupList, onlyList, mdPath, readme string) int {
 			fmt.Fprintln(os.Stderr, "attack:", err)
 		}
 	}
-	if readme != "" {
-		if err := replaceSection(readme, table); err != nil {
+	if readmePath != "" {
+		if err := readme.Write(readmePath, readmeSection, table); err != nil {
 			fmt.Fprintln(os.Stderr, "attack: warning:", err)
 		}
 	}
@@ -341,23 +340,4 @@ func command() string {
 		name = "go run ./cmd/attack"
 	}
 	return strings.Join(append([]string{name}, os.Args[1:]...), " ")
-}
-
-// replaceSection writes table between the markers of path. Missing markers are not
-// added: where the table goes in the README is its authors' choice.
-func replaceSection(path, table string) error {
-	old, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	i := bytes.Index(old, []byte(beginMarker))
-	j := bytes.Index(old, []byte(endMarker))
-	if i < 0 || j < i {
-		return fmt.Errorf("%s has no %s … %s section: not updated", path, beginMarker, endMarker)
-	}
-	var b bytes.Buffer
-	b.Write(old[:i+len(beginMarker)])
-	b.WriteString("\n" + table)
-	b.Write(old[j:])
-	return os.WriteFile(path, b.Bytes(), 0o644)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bronco-ws/bronco/examples/cluster"
+	"github.com/bronco-ws/bronco/internal/readme"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -76,7 +77,7 @@ func TestCluster(t *testing.T) {
 	table := f.table()
 	fmt.Println(table)
 	if path := os.Getenv(readmeEnv); path != "" {
-		if err := replaceSection(path, table); err != nil {
+		if err := readme.Write(path, "cluster", table); err != nil {
 			t.Error(err)
 		}
 	}

@@ -1,21 +1,13 @@
 package cluster_test
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/bronco-ws/bronco/examples/cluster"
-)
-
-// Markers of the README section the table replaces.
-const (
-	beginMarker = "<!-- cluster:begin -->"
-	endMarker   = "<!-- cluster:end -->"
 )
 
 // figures are what a run measured, for the table.
@@ -109,22 +101,3 @@ func thousands(x float64) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
-
-// replaceSection writes table between the markers of path. Missing markers are not added:
-// where the table goes in the README is its authors' choice.
-func replaceSection(path, table string) error {
-	old, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	i := bytes.Index(old, []byte(beginMarker))
-	j := bytes.Index(old, []byte(endMarker))
-	if i < 0 || j < i {
-		return fmt.Errorf("%s has no %s … %s section: not updated", path, beginMarker, endMarker)
-	}
-	var b bytes.Buffer
-	b.Write(old[:i+len(beginMarker)])
-	b.WriteString("\n" + table)
-	b.Write(old[j:])
-	return os.WriteFile(path, b.Bytes(), 0o644)
-}

@@ -21,6 +21,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/bronco-ws/bronco/internal/readme"
 )
 
 // libs in table order; the first is the reference of every ratio.
@@ -64,7 +66,7 @@ func main() {
 	quick := flag.Bool("quick", false, "smoke run: 1 s cells, one repetition, 2000 idle connections")
 	jsonOut := flag.String("json", "", "write the medians as JSON to this file (for cmd/chart)")
 	mdOut := flag.String("md", "", "also write the markdown table to this file")
-	readme := flag.String("readme", "", "also put the markdown table between the bench-peers markers of this file")
+	readmePath := flag.String("readme", "", "also put the markdown table between the bench-peers markers of this file")
 	logPath := flag.String("serverlog", os.DevNull, "file for the servers' standard error")
 	serverArgs := flag.String("serverargs", "", "extra flags for every echo server, space-separated (e.g. -cpuprofile=cpu.pprof)")
 	cells := flag.String("cells", "", `run only the throughput cell with this exact name, or "`+upgradesCell+`" for the upgrade cell (and skip the rest)`)
@@ -133,8 +135,8 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	if *readme != "" {
-		if err := writeReadme(*readme, table); err != nil {
+	if *readmePath != "" {
+		if err := readme.Write(*readmePath, "bench-peers", table); err != nil {
 			log.Fatal(err)
 		}
 	}
