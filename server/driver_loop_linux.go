@@ -48,11 +48,16 @@ func newLoopConn(lp *loop, nc net.Conn) *loopConn {
 	return lc
 }
 
-// remoteAddr makes the client's address from what the connection keeps: a TCP address, or
-// a Unix socket's, whose peer name is not kept (clients' sockets are unnamed as a rule).
+// remoteAddr makes the client's address from what the connection keeps: its TCP address, or
+// for a Unix socket the peer's name, asked of the socket (it is rarely wanted, and a name
+// may be long).
 func (lc *loopConn) remoteAddr() net.Addr {
 	if lc.unix {
-		return &net.UnixAddr{Net: "unix"}
+		name := ""
+		if lc.fd >= 0 {
+			name = epoll.UnixPeer(int(lc.fd))
+		}
+		return &net.UnixAddr{Name: name, Net: "unix"}
 	}
 	return net.TCPAddrFromAddrPort(lc.raddr)
 }

@@ -3,15 +3,18 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"github.com/google/go-cmp/cmp"
 )
@@ -95,6 +98,68 @@ func TestRemoteAddr(t *testing.T) {
 			t.Fatal("no message")
 		}
 	})
+}
+
+// TestRemoteAddrUnix: over a Unix socket, with a goroutine or an event loop, the handler
+// sees the client's Unix address as net gives it: "@" for an unnamed socket (as clients'
+// are, as a rule), else its name; and the echo works.
+func TestRemoteAddrUnix(t *testing.T) {
+	for _, loops := range []int{0, 1} {
+		for _, named := range []bool{false, true} {
+			t.Run(fmt.Sprintf("loops=%d/named=%v", loops, named), func(t *testing.T) {
+				dir := t.TempDir()
+				path, self := filepath.Join(dir, "ws.sock"), filepath.Join(dir, "client.sock")
+				l, err := net.Listen("unix", path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				type seen struct{ Network, Addr, Echo string }
+				got := make(chan seen, 1)
+				h := &funcHandler{handle: func(c *Conn, f Frame) Result {
+					got <- seen{c.RemoteAddr().Network(), c.RemoteAddr().String(), ""}
+					return Reply(f)
+				}}
+				s := New(func(*Upgrade) (Handler, error) { return h, nil }, Options{EventLoops: loops})
+				go s.Serve(l)
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				t.Cleanup(func() { s.Shutdown(ctx) })
+				d := client.Dialer{NetDialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+					var laddr *net.UnixAddr
+					if named {
+						laddr = &net.UnixAddr{Name: self, Net: "unix"}
+					}
+					return net.DialUnix("unix", laddr, &net.UnixAddr{Name: path, Net: "unix"})
+				}}
+				c, _, err := d.Dial(ctx, "ws://unix/")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.NetConn().Close()
+				if err := c.Write(ctx, frame.OpText, []byte("who")); err != nil {
+					t.Fatal(err)
+				}
+				_, echo, err := c.Read(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var v seen
+				select {
+				case v = <-got:
+				case <-ctx.Done():
+					t.Fatal("no message")
+				}
+				v.Echo = string(echo)
+				want := seen{"unix", "@", "who"}
+				if named {
+					want.Addr = self
+				}
+				if diff := cmp.Diff(want, v); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
 }
 
 // TestServeEndsWithListener: closing the listener without Shutdown ends Serve with

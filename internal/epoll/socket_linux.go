@@ -64,6 +64,16 @@ func Writev(fd int, a, b []byte) (n int, err error) {
 // Close closes fd.
 func Close(fd int) { syscall.Close(fd) }
 
+// UnixPeer returns the name of the peer of the Unix socket fd as the net package writes it
+// ("@" for an unnamed or abstract socket), or "" when it cannot be had.
+func UnixPeer(fd int) string {
+	sa, err := syscall.Getpeername(fd)
+	if u, ok := sa.(*syscall.SockaddrUnix); ok && err == nil {
+		return u.Name
+	}
+	return ""
+}
+
 // Pollable reports whether nc is a socket Detach can take: TCP or Unix.
 func Pollable(nc net.Conn) bool {
 	switch nc.(type) {
