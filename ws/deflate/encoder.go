@@ -186,13 +186,12 @@ func windowBitsOrMax(bits int) int {
 const (
 	// chunkSize is how much input the buffer takes beyond the window, and
 	// takeoverChunk the same for an Encoder with context takeover, whose buffer
-	// stays with its connection: with a 13-bit hash table of 16-bit entries and
-	// the Decoder's window, such a connection holds about 88 KiB at window 15.
-	// A smaller chunk slides the window more often: 8 KiB costs a 32 KiB copy
-	// per 8 KiB of input, about 4% of BestSpeed's time on large messages and
-	// nothing on small ones.
-	chunkSize     = 32 << 10
-	takeoverChunk = 8 << 10
+	// stays with its connection; takeoverHashBits bounds the hash table of such
+	// an Encoder at BestSpeed (newEncState). A smaller chunk slides the window
+	// more often: 8 KiB costs a 32 KiB copy per 8 KiB of input.
+	chunkSize        = 32 << 10
+	takeoverChunk    = 8 << 10
+	takeoverHashBits = 13
 	// maxBlockTokens bounds a block so that its Huffman codes stay fitted
 	// to the data they code.
 	maxBlockTokens = 1 << 14
@@ -275,18 +274,18 @@ func (e *Encoder) pool() *sync.Pool {
 	return &statePools[takeover][chained][e.windowBits-MinWindowBits]
 }
 
-// newEncState makes a working state. BestSpeed's hash table has 13 bits, so that a
-// connection with context takeover holds 88 KiB at window 15 (its ratio is 0.3 to 0.7% worse
-// than with 14); the levels with hash chains keep 14, which halves the length of their
-// chains, and hold their 64 KiB of chains anyway.
+// newEncState makes a working state: a 14-bit hash table and a 32 KiB chunk, except with
+// context takeover, where the state stays with its connection: there the chunk is 8 KiB, and
+// BestSpeed's table has 13 bits, so that such a connection holds 88 KiB at window 15 (0.3 to
+// 0.8% larger output than with 14). The levels with hash chains keep 14 bits, which halves
+// their chains' length, and hold their 64 KiB of chains anyway.
 func newEncState(windowBits int, takeover, chained bool) *encState {
-	hashBits := min(max(windowBits, 10), 13)
-	if chained {
-		hashBits = min(max(windowBits, 10), 14)
-	}
-	chunk := chunkSize
+	hashBits, chunk := min(max(windowBits, 10), 14), chunkSize
 	if takeover {
 		chunk = takeoverChunk
+		if !chained {
+			hashBits = min(max(windowBits, 10), takeoverHashBits)
+		}
 	}
 	return &encState{
 		windowBits: windowBits,
