@@ -45,7 +45,7 @@ done
 debian_mirror() {
 	local uri
 	uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -vE '^\s*#' | grep -oE '(https?|ftp)://[^ ]+/debian/?( |$)' | grep -v -- '-security' | head -n1 | tr -d ' ')
+		grep -vE '^\s*#' | grep -oE '(https?|ftp)://[^ ]+/debian/?( |$)' | grep -v -- '-security' | awk 'NR == 1' | tr -d ' ')
 	echo "${uri:-http://deb.debian.org/debian}"
 }
 

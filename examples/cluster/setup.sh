@@ -35,5 +35,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 		timeout 600 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]%%=*}" >/dev/null
 	fi
 fi
-haproxy -v | head -n 1
+# awk reads to the end: head would close the pipe early and, under pipefail, haproxy's SIGPIPE
+# (exit 141) would fail the script.
+haproxy -v | awk 'NR == 1'
 redis-server --version
