@@ -25,16 +25,17 @@ type loopConn struct {
 	// deflate bombs, or floods) is heavy: it sits out as long as its last turn took (counted
 	// from the start of the loop's round, so never less) before the next (resumeAt), so that
 	// it has at most half of its loop's time however costly its messages are.
-	resumeAt instant
-	fd       int32  // -1 before attach and after the end
-	slot     int32  // its place in the loop's timer heap; -1: none
-	interest uint32 // epoll events asked for
-	begun    bool
-	heavy    bool        // its turns spend their whole budget: they are timed and paced
-	fired    bool        // its deadline came
-	queued   bool        // in the loop's wake list; guarded by the loop's mutex
-	unix     bool        // a Unix socket: raddr is unused
-	killed   atomic.Bool // Shutdown's context ended
+	resumeAt  instant
+	fd        int32  // -1 before attach and after the end
+	slot      int32  // its place in the loop's timer heap; -1: none
+	interest  uint32 // epoll events asked for
+	begun     bool
+	upgrading bool        // its upgrade request is being read (lc.upgrade); resumeAt is its deadline
+	heavy     bool        // its turns spend their whole budget: they are timed and paced
+	fired     bool        // its deadline came
+	queued    bool        // in the loop's wake list; guarded by the loop's mutex
+	unix      bool        // a Unix socket: raddr is unused
+	killed    atomic.Bool // Shutdown's context ended
 }
 
 func newLoopConn(lp *loop, nc net.Conn) *loopConn {
@@ -87,6 +88,10 @@ func (lc *loopConn) turn(events uint32) {
 		// A callback ended the goroutine (runtime.Goexit), which the process recorded as a
 		// crash; or this package has a bug. Either way the turn is completed here, and the
 		// loop goes on in another goroutine (loop.run).
+		if lc.upgrading {
+			lc.upgradeUnwound(recover())
+			return
+		}
 		lc.unwound(recover())
 		if b := lc.lp.inflight; b != nil {
 			// What receive had not consumed when the callback exited is kept.
@@ -95,6 +100,10 @@ func (lc *loopConn) turn(events uint32) {
 		}
 		lc.endTurn()
 	}()
+	if lc.upgrading && !lc.upgrade(events) {
+		returned = true
+		return
+	}
 	lc.step(events)
 	lc.endTurn()
 	returned = true
@@ -104,8 +113,10 @@ func (lc *loopConn) step(events uint32) {
 	c, lp := &lc.Conn, lc.lp
 	if !lc.begun {
 		lc.begun = true
-		if err := lp.register(lc); err != nil {
-			c.closed(err)
+		if lc.interest == 0 { // else registered while its upgrade request was read
+			if err := lp.register(lc); err != nil {
+				c.closed(err)
+			}
 		}
 		c.begin(lp.now)
 	}

@@ -8,7 +8,10 @@ import "github.com/bronco-ws/bronco/ws/frame"
 // error made by [Refuse] (any HTTP status and body). A refused upgrade whose Handler is not
 // nil still gets Terminate(ReasonNormal{}).
 //
-// The request is available here only: later callbacks do not see it, as in Cowboy 2.0.
+// The request is available here only: later callbacks do not see it, as in Cowboy 2.0. It
+// runs on net/http's goroutine on that mount, on the connection's goroutine on a bare
+// listener, and on the event loop on a bare listener with Options.EventLoops, where it must
+// not block.
 type InitFunc func(u *Upgrade) (Handler, error)
 
 // Handler is Cowboy's cowboy_websocket behaviour for one connection. Its value is the

@@ -158,7 +158,9 @@ func (lp *loop) stop() {
 // abandon ends every connection of a loop that cannot go on.
 func (lp *loop) abandon() {
 	for _, lc := range lp.byFd {
-		if lc != nil {
+		if lc != nil && lc.upgrading {
+			lp.unregister(lc)
+		} else if lc != nil {
 			lc.closed(ErrClosed)
 			lc.drop()
 			lc.end()
@@ -173,13 +175,25 @@ func (lp *loop) attach(lc *loopConn, nc net.Conn) error {
 	if err != nil {
 		return err
 	}
+	lp.queue(lc, fd)
+	return nil
+}
+
+// adopt hands the loop a connection whose upgrade request it is to read (lc.upgrade).
+func (lp *loop) adopt(lc *loopConn, fd int, opts *Options) {
+	lc.opts = opts
+	lc.upgrading = true
+	lp.queue(lc, fd)
+}
+
+// queue gives lc, now owning fd, its first turn.
+func (lp *loop) queue(lc *loopConn, fd int) {
 	lp.mu.Lock()
 	lc.fd = int32(fd)
 	lc.queued = true
 	lp.woken = append(lp.woken, lc)
 	lp.mu.Unlock()
 	lp.pl.Notify()
-	return nil
 }
 
 // register adds lc's socket to the epoll set, waiting for it to be readable: what a new
@@ -218,14 +232,22 @@ func (lp *loop) watch(lc *loopConn, events uint32) error {
 
 // unregister removes lc from the loop and closes its socket.
 func (lp *loop) unregister(lc *loopConn) {
-	if lc.fd < 0 {
-		return
+	if fd := lp.release(lc); fd >= 0 {
+		epoll.Close(fd)
 	}
-	if int(lc.fd) < len(lp.byFd) && lp.byFd[lc.fd] == lc {
-		lp.byFd[lc.fd] = nil
-		lp.pl.Remove(int(lc.fd))
+}
+
+// release removes lc from the loop and returns its socket, still open, or -1 if it had none.
+func (lp *loop) release(lc *loopConn) int {
+	fd := int(lc.fd)
+	if fd < 0 {
+		return -1
+	}
+	if fd < len(lp.byFd) && lp.byFd[fd] == lc {
+		lp.byFd[fd] = nil
+		lp.pl.Remove(fd)
 	}
 	lp.disarm(lc)
-	epoll.Close(int(lc.fd))
 	lc.fd = -1
+	return fd
 }

@@ -25,3 +25,9 @@ func (*loop) stop()                            {}
 func (*loop) attach(*loopConn, net.Conn) error { return errNoLoop }
 func newLoopConn(*loop, net.Conn) *loopConn    { return nil }
 func pollable(net.Conn) bool                   { return false }
+
+type acceptor struct{}
+
+func newAcceptor(net.Listener) *acceptor    { return nil }
+func (*acceptor) drain(*Server)             {}
+func (*Server) upgradeOnLoop(net.Conn) bool { return false }

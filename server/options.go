@@ -130,8 +130,11 @@ type Options struct {
 	// loop's goroutine, so they must not block: a callback that waits stalls every
 	// connection of its loop. Connections that cannot be polled (TLS, net.Pipe) and every
 	// connection on other systems keep a goroutine of their own. 0: a goroutine per
-	// connection, where callbacks may block as Cowboy's do. The loops start with the first
-	// connection that uses one; SetOptions does not change how many there are.
+	// connection, where callbacks may block as Cowboy's do. On a bare listener (Serve) the
+	// loop also reads the upgrade request and runs InitFunc, which must not block either: an
+	// InitFunc that has to wait (a database lookup) belongs on the net/http mount, where it
+	// runs on net/http's goroutine. The loops start with the first connection that uses one;
+	// SetOptions does not change how many there are.
 	EventLoops int
 
 	// ReadBufferSize is the largest buffer a connection reads into (0:

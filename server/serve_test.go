@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/bronco-ws/bronco/client"
 	"github.com/bronco-ws/bronco/ws/frame"
+	"github.com/bronco-ws/bronco/ws/handshake"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -266,4 +269,181 @@ func testServeOutlivesAcceptErrors(t *testing.T, loops int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.Shutdown(ctx)
+}
+
+// TestBareHandshakeBounds: on a bare listener, whether a goroutine or the event loop reads
+// the request, its head is bounded in size (RFC 9112 §3: 414 for a request line too long;
+// RFC 6585 §5: 431 for header fields) and in time (Options.HandshakeTimeout: the client is
+// let go unanswered, however it trickles), a head larger than the default fits a raised
+// HeaderLimits, and a client that ends its side inside its request is answered 400. The
+// refusals are read whole although the client sent more than the server read.
+func TestBareHandshakeBounds(t *testing.T) {
+	big := strings.Repeat("a", 20<<10)
+	raised := Options{HeaderLimits: handshake.Limits{MaxHeaderBytes: 64 << 10}}
+	slow := Options{HandshakeTimeout: 300 * time.Millisecond}
+	tests := []struct {
+		name      string
+		opts      Options
+		pieces    []string // written one by one, each after the server has read the one before
+		halfClose bool
+		want      string // the status line; "" for none at all
+	}{
+		{"request line over MaxHeaderBytes: 414", Options{}, []string{"GET /" + big + " HTTP/1.1\r\n"}, false, "HTTP/1.1 414 Request URI Too Long"},
+		{"header line over MaxHeaderBytes, no line end: 431", Options{}, []string{"GET / HTTP/1.1\r\nX-Big: " + big}, false, "HTTP/1.1 431 Request Header Fields Too Large"},
+		{"40 KiB of header within a raised MaxHeaderBytes", raised, pieces(upgradeRequest("X-Big: "+big+big), 3), false, "HTTP/1.1 101 Switching Protocols"},
+		{"cut short, then the client's side shut: 400", Options{}, []string{upgradeRequest()[:40]}, true, "HTTP/1.1 400 Bad Request"},
+		{"silent after a line, past HandshakeTimeout: closed unanswered", slow, []string{"GET / HTTP/1.1\r\n"}, false, ""},
+		{"a byte at a time, past HandshakeTimeout: closed unanswered", slow, pieces(upgradeRequest(), 40), false, ""},
+	}
+	for _, st := range setups {
+		if st.http {
+			continue // net/http reads the request there, under its own limits
+		}
+		t.Run(st.name, func(t *testing.T) {
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					_, addr := start(t, st, func(*Upgrade) (Handler, error) { return newHandler(), nil }, tt.opts)
+					nc, err := net.Dial("tcp", addr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer nc.Close()
+					nc.SetDeadline(time.Now().Add(5 * time.Second))
+					got := make(chan string, 1)
+					go func() {
+						line, err := bufio.NewReader(nc).ReadString('\n') // "" at a close
+						if ne, ok := err.(net.Error); ok && ne.Timeout() {
+							line = "(still open after 5 s)"
+						}
+						got <- strings.TrimSuffix(line, "\r\n")
+					}()
+					for i, p := range tt.pieces {
+						if i > 0 {
+							// Not a synchronisation: pacing, so that the server reads the
+							// pieces separately (the timeout cases need the total to
+							// outlast HandshakeTimeout).
+							time.Sleep(10 * time.Millisecond)
+						}
+						if _, err := nc.Write([]byte(p)); err != nil {
+							break // the server may answer and close before the last piece
+						}
+					}
+					if tt.halfClose {
+						nc.(*net.TCPConn).CloseWrite()
+					}
+					if diff := cmp.Diff(tt.want, <-got); diff != "" {
+						t.Errorf("status line (-want +got):\n%s", diff)
+					}
+				})
+			}
+		})
+	}
+}
+
+// pieces cuts s into n pieces of about equal length.
+func pieces(s string, n int) []string {
+	var out []string
+	for size := (len(s) + n - 1) / n; len(s) > 0; s = s[min(size, len(s)):] {
+		out = append(out, s[:min(size, len(s))])
+	}
+	return out
+}
+
+// TestServeBurst: connections that wait together on the listener when Serve gets to them
+// (with an event loop, all but the first are taken without net's Accept) are each upgraded
+// once and see their own client's address, and those beyond MaxConnections are each answered
+// 503, on both drivers.
+func TestServeBurst(t *testing.T) {
+	const clients = 24
+	for _, st := range setups {
+		if st.http {
+			continue
+		}
+		for _, maxConns := range []int{0, 10} {
+			t.Run(fmt.Sprintf("%s/MaxConnections=%d", st.name, maxConns), func(t *testing.T) {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns := make([]net.Conn, clients)
+				for i := range conns {
+					if conns[i], err = net.Dial("tcp", l.Addr().String()); err != nil {
+						t.Fatal(err)
+					}
+					defer conns[i].Close()
+					conns[i].SetDeadline(time.Now().Add(5 * time.Second))
+					if _, err := conns[i].Write([]byte(upgradeRequest())); err != nil {
+						t.Fatal(err)
+					}
+				}
+				s := New(func(*Upgrade) (Handler, error) {
+					h := newHandler()
+					h.handle = func(c *Conn, f Frame) Result { return Reply(Text([]byte(c.RemoteAddr().String()))) }
+					return h, nil
+				}, Options{EventLoops: st.loops, MaxConnections: maxConns, Logger: slog.New(slog.DiscardHandler)})
+				done := make(chan error, 1)
+				go func() { done <- s.Serve(l) }() // every client waits already
+				defer func() {
+					for _, nc := range conns {
+						nc.Close()
+					}
+					s.Shutdown(t.Context())
+					<-done
+				}()
+				type tally struct {
+					Upgraded, Busy int
+					Other          []string
+				}
+				var got tally
+				for _, nc := range conns {
+					br := bufio.NewReader(nc)
+					status, head, err := readHead(br)
+					switch {
+					case err != nil:
+						got.Other = append(got.Other, err.Error())
+					case status == "HTTP/1.1 503 Service Unavailable" && strings.Contains(head, "Retry-After: 1"):
+						got.Busy++
+					case status == "HTTP/1.1 101 Switching Protocols":
+						nc.Write(clientFrame(frame.OpText, []byte("who")))
+						var hdr [2]byte
+						io.ReadFull(br, hdr[:])
+						addr := make([]byte, hdr[1]&0x7f)
+						io.ReadFull(br, addr)
+						if string(addr) == nc.LocalAddr().String() {
+							got.Upgraded++
+						} else {
+							got.Other = append(got.Other, fmt.Sprintf("RemoteAddr %q for %s", addr, nc.LocalAddr()))
+						}
+					default:
+						got.Other = append(got.Other, status)
+					}
+				}
+				want := tally{Upgraded: clients}
+				if maxConns > 0 {
+					want = tally{Upgraded: maxConns, Busy: clients - maxConns}
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("clients (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+// readHead reads a response head from br: its status line and its header lines.
+func readHead(br *bufio.Reader) (status, head string, err error) {
+	if status, err = br.ReadString('\n'); err != nil {
+		return "", "", err
+	}
+	var b strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return "", "", err
+		}
+		if line == "\r\n" {
+			return strings.TrimSpace(status), b.String(), nil
+		}
+		b.WriteString(line)
+	}
 }

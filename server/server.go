@@ -117,7 +117,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Serve accepts connections on l and upgrades them without net/http, through ws/handshake:
-// fewer allocations per connection. It returns ErrServerClosed after Shutdown, and the
+// fewer allocations per connection. With event loops (Options.EventLoops) and a TCP or Unix
+// listener, a loop reads the upgrade request itself, and connections that wait together are
+// taken in one go, without the net package's per-connection setup: no goroutine is started
+// for an upgrade. It returns ErrServerClosed after Shutdown, and the
 // listener's error once l is closed. Any other accept error (out of descriptors, EMFILE or
 // ENFILE; out of buffers; a connection aborted before it was accepted) is waited out: Serve
 // retries after 5 ms, doubling to 1 s while the errors last, as net/http does, and logs the
@@ -128,6 +131,7 @@ func (s *Server) Serve(l net.Listener) error {
 		return ErrServerClosed
 	}
 	defer s.untrack(l)
+	acc := newAcceptor(l)
 	var backoff time.Duration
 	failed := 0
 	for {
@@ -155,7 +159,12 @@ func (s *Server) Serve(l net.Listener) error {
 			go s.refuseBusy(nc, err)
 			continue
 		}
-		go s.serveConn(nc)
+		if !s.upgradeOnLoop(nc) {
+			go s.serveConn(nc)
+		}
+		// Connections that came meanwhile go to the loops without net's per-connection
+		// work; the next Accept waits for the next burst.
+		acc.drain(s)
 	}
 }
 
@@ -221,7 +230,7 @@ func (s *Server) drive(opts *Options, nc net.Conn, u *Upgrade, h Handler, buffer
 	var c *Conn
 	var lc *loopConn
 	var g *goConn
-	if lp := s.loopFor(opts, nc); lp != nil {
+	if lp := s.loopFor(opts, pollable(nc)); lp != nil {
 		lc = newLoopConn(lp, nc)
 		c = &lc.Conn
 		c.probed = true // its writes never block
@@ -320,16 +329,42 @@ func (s *Server) refuseHTTP(w http.ResponseWriter, opts *Options, err error) {
 
 // refuseRaw answers a failed upgrade on a bare connection and closes it.
 func (s *Server) refuseRaw(nc net.Conn, opts *Options, err error) {
-	defer nc.Close()
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		opts.Logger.Debug("server: handshake timed out", "remote", nc.RemoteAddr())
+		nc.Close()
 		return
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = errTruncated
 	}
 	status, body, hdr := refusal(err)
 	opts.Logger.Debug("server: upgrade refused", "status", status, "err", err)
-	nc.SetWriteDeadline(time.Now().Add(opts.HandshakeTimeout))
-	nc.Write(handshake.AppendErrorResponse(nil, status, body, hdr))
+	answerAndClose(nc, handshake.AppendErrorResponse(nil, status, body, hdr), min(opts.HandshakeTimeout, time.Second))
+}
+
+// errTruncated answers a client that ended its side of the connection inside its request.
+var errTruncated = Refuse(http.StatusBadRequest, "incomplete upgrade request")
+
+// answerAndClose writes resp, shuts the sending side, and drains what the client sent (the
+// rest of a request too large to read, say) for at most timeout before the close, so that
+// the close does not reset the connection: a reset can make the client lose the response.
+func answerAndClose(nc net.Conn, resp []byte, timeout time.Duration) {
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(timeout))
+	if _, err := nc.Write(resp); err != nil {
+		return
+	}
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	var drain [512]byte
+	for n := 0; n < 64<<10; {
+		k, err := nc.Read(drain[:])
+		if n += k; err != nil {
+			return
+		}
+	}
 }
 
 func refusal(err error) (int, string, http.Header) {
@@ -395,10 +430,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// loopFor returns the event loop for a new connection on nc, starting the loops on first
-// use, or nil when the connection is to have its own goroutine.
-func (s *Server) loopFor(opts *Options, nc net.Conn) *loop {
-	if opts.EventLoops <= 0 || !pollable(nc) {
+// loopFor returns the event loop for a new connection, whose socket an event loop can
+// poll or not, starting the loops on first use, or nil when the connection is to have its
+// own goroutine.
+func (s *Server) loopFor(opts *Options, pollable bool) *loop {
+	if opts.EventLoops <= 0 || !pollable {
 		return nil
 	}
 	s.mu.Lock()
@@ -449,26 +485,10 @@ func (s *Server) admit(opts *Options) error {
 }
 
 // refuseBusy answers 503 to a client of the bare listener that admit refused, without
-// reading its request: the response is written, the sending side shut, and what the client
-// sent is drained for a moment before the close, so that the close does not reset the
-// connection (a reset can make the client lose the response).
+// reading its request.
 func (s *Server) refuseBusy(nc net.Conn, err error) {
-	defer nc.Close()
 	status, body, hdr := refusal(err)
-	nc.SetDeadline(time.Now().Add(time.Second))
-	if _, err := nc.Write(handshake.AppendErrorResponse(nil, status, body, hdr)); err != nil {
-		return
-	}
-	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
-		cw.CloseWrite()
-	}
-	var drain [512]byte
-	for n := 0; n < 16<<10; {
-		k, err := nc.Read(drain[:])
-		if n += k; err != nil {
-			return
-		}
-	}
+	answerAndClose(nc, handshake.AppendErrorResponse(nil, status, body, hdr), time.Second)
 }
 
 func (s *Server) add(c *Conn) error {
@@ -524,10 +544,10 @@ func (s *Server) isClosed() bool {
 	return s.closed
 }
 
-func (s *Server) getReader(nc net.Conn) *bufio.Reader {
+func (s *Server) getReader(r io.Reader) *bufio.Reader {
 	if br, ok := s.readers.Get().(*bufio.Reader); ok {
-		br.Reset(nc)
+		br.Reset(r)
 		return br
 	}
-	return bufio.NewReaderSize(nc, 4096)
+	return bufio.NewReaderSize(r, 4096)
 }

@@ -31,3 +31,9 @@ func (l Limits) maxHeaders() int {
 	}
 	return l.MaxHeaders
 }
+
+// WithDefaults returns the limits in effect: l with every field that is zero or negative set
+// to its default.
+func (l Limits) WithDefaults() Limits {
+	return Limits{MaxHeaderBytes: l.maxHeaderBytes(), MaxHeaders: l.maxHeaders()}
+}
