@@ -80,10 +80,9 @@ func (s *Server) upgradeOnLoop(nc net.Conn) bool {
 	lc := newLoopConn(lp, nc)
 	fd, err := epoll.Detach(nc)
 	if err != nil {
-		// Out of descriptors: the client is let go as if the listener had been full.
-		opts.Logger.Warn("server: connection dropped", "err", err)
-		nc.Close()
-		return true
+		// Out of descriptors for the duplicate: a goroutine reads the request instead,
+		// needing none, and the loop has another try once it is read.
+		return false
 	}
 	lp.adopt(lc, fd, opts)
 	return true
