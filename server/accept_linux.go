@@ -1,72 +1,215 @@
 package server
 
 import (
+	"errors"
 	"net"
+	"net/netip"
 	"os"
+	"slices"
 	"syscall"
+	"time"
 
 	"github.com/bronco-ws/bronco/internal/epoll"
 )
 
-// acceptor takes the connections waiting on a TCP or Unix listener straight onto the event
-// loops (accept4, one system call each), where net's Accept would register each with the
-// runtime's poller, set five socket options, ask for its local address, and leave the loop
-// to take the descriptor back from it. Serve still waits in net's Accept, so that closing
-// the listener ends Serve as before; the acceptor takes what came meanwhile.
+// acceptor serves a TCP or Unix listener from the event loops: each loop watches the
+// listening socket and takes the connections it is woken for with accept4, one system call
+// each, onto itself, where net's Accept would register each with the runtime's poller, set
+// five socket options, ask for its local address, and leave the loop to take the descriptor
+// back from it, and where a goroutine would be woken per connection. Serve's goroutine only
+// waits out accept errors and notices when the listener is closed.
 type acceptor struct {
-	rc   syscall.RawConn
-	unix bool
+	srv   *Server
+	l     net.Listener
+	rc    syscall.RawConn
+	lfd   int // the listener's descriptor, while it is open
+	unix  bool
+	loops []*loop
+
+	// failed carries the loops that met an accept error (out of descriptors, say) and
+	// stopped watching the listener, for Serve to watch it again after a pause.
+	failed chan acceptFailure
 }
 
-// newAcceptor returns the acceptor of l, or nil when l is neither TCP nor Unix.
-func newAcceptor(l net.Listener) *acceptor {
+type acceptFailure struct {
+	lp  *loop
+	err error
+}
+
+// newAcceptor returns the acceptor of l when the options ask for event loops and l is a TCP
+// or Unix listener, else nil.
+func (s *Server) newAcceptor(l net.Listener) *acceptor {
 	rc, ok := epoll.Listener(l)
-	if !ok {
+	if !ok || s.loopFor(s.opts.Load(), true) == nil {
 		return nil
 	}
-	_, unix := l.(*net.UnixListener)
-	return &acceptor{rc: rc, unix: unix}
+	a := &acceptor{srv: s, l: l, rc: rc, lfd: -1}
+	_, a.unix = l.(*net.UnixListener)
+	if rc.Control(func(fd uintptr) { a.lfd = int(fd) }) != nil {
+		return nil
+	}
+	s.mu.Lock()
+	a.loops = append(a.loops, s.loops...)
+	s.mu.Unlock()
+	a.failed = make(chan acceptFailure, len(a.loops))
+	return a
 }
 
-// maxDrain bounds the connections one drain takes, so that Serve goes back to Accept (and
-// its error handling) now and then under a flood.
-const maxDrain = 64
+// listenerCheck is how often Serve looks whether its listener was closed: net's Close tells
+// the runtime's poller, not the loops.
+const listenerCheck = 100 * time.Millisecond
 
-// drain hands the connections waiting on the listener to the event loops, until none waits
-// or the loops are not in use.
-func (a *acceptor) drain(s *Server) {
-	if a == nil || s.opts.Load().EventLoops <= 0 {
-		return
+// serve runs Serve's side: it returns ErrServerClosed after Shutdown and net.ErrClosed once
+// the listener is closed. An accept error is logged once per burst, and the loop that met it
+// watches the listener again after 5 ms, doubling to 1 s while the errors last.
+func (a *acceptor) serve() error {
+	s := a.srv
+	for _, lp := range a.loops {
+		lp.listen(a)
 	}
-	// Control holds the listener's descriptor open for the call: Close cannot free its
-	// number for reuse under accept4.
-	a.rc.Control(func(lfd uintptr) {
-		for range maxDrain {
-			opts := s.opts.Load()
-			lp := s.loopFor(opts, true)
-			if lp == nil {
+	defer func() {
+		for _, lp := range a.loops {
+			lp.forget(a)
+		}
+	}()
+	tick := time.NewTicker(listenerCheck)
+	defer tick.Stop()
+	var backoff time.Duration
+	var lastFailure time.Time
+	failed := 0
+	for {
+		select {
+		case f := <-a.failed:
+			if failed == 0 {
+				s.opts.Load().Logger.Warn("server: accept failed; retrying with backoff", "err", f.err)
+			}
+			failed++
+			lastFailure = time.Now()
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			time.Sleep(backoff)
+			f.lp.listen(a)
+		case <-s.shut:
+			return ErrServerClosed
+		case <-tick.C:
+			if failed > 0 && time.Since(lastFailure) > 2*backoff {
+				s.opts.Load().Logger.Info("server: accepting again", "failed accepts", failed)
+				backoff, failed = 0, 0
+			}
+		}
+		if a.rc.Control(func(uintptr) {}) != nil {
+			if s.isClosed() {
+				return ErrServerClosed
+			}
+			return &net.OpError{Op: "accept", Net: a.l.Addr().Network(), Addr: a.l.Addr(), Err: net.ErrClosed}
+		}
+	}
+}
+
+// listen makes lp watch the listener, exclusively among the loops.
+func (lp *loop) listen(a *acceptor) {
+	lp.mu.Lock()
+	if !slices.Contains(lp.accepting, a) {
+		lp.accepting = append(lp.accepting, a)
+	}
+	lp.mu.Unlock()
+	// Under Control the descriptor is the listener's: a closed listener's number may
+	// belong to another socket by now.
+	a.rc.Control(func(fd uintptr) { lp.pl.Add(int(fd), epoll.In|epoll.Exclusive) })
+}
+
+// forget drops a from the loop's list. Its descriptor leaves the epoll set by itself when
+// the listener is closed; while it is open it is taken out here.
+func (lp *loop) forget(a *acceptor) {
+	lp.unlist(a)
+	a.rc.Control(func(fd uintptr) { lp.pl.Remove(int(fd)) })
+}
+
+// unlist drops a from the loop's list.
+func (lp *loop) unlist(a *acceptor) {
+	lp.mu.Lock()
+	lp.accepting = slices.DeleteFunc(lp.accepting, func(b *acceptor) bool { return b == a })
+	lp.mu.Unlock()
+}
+
+// acceptorOf returns the acceptor whose listener has descriptor fd, or nil: a readiness for
+// a descriptor that is not a connection's.
+func (lp *loop) acceptorOf(fd int) *acceptor {
+	lp.mu.Lock()
+	defer lp.mu.Unlock()
+	for _, a := range lp.accepting {
+		if a.lfd == fd {
+			return a
+		}
+	}
+	return nil
+}
+
+// maxAccepts bounds the connections a loop takes in one go, so that a flood of new clients
+// cannot hold up the turns of the connections it has.
+const maxAccepts = 64
+
+// accept takes the connections waiting on a's listener onto lp, on lp's goroutine.
+func (lp *loop) accept(a *acceptor) {
+	s := lp.srv
+	var failure error
+	closed := a.rc.Control(func(lfd uintptr) {
+		for range maxAccepts {
+			fd, addr, err := acceptConn(int(lfd))
+			if errors.Is(err, epoll.ErrNoneWaiting) {
 				return
 			}
-			fd, addr, err := epoll.Accept(int(lfd))
 			if err != nil {
-				return // none waits, or an error that the next Accept reports and waits out
+				// Out of descriptors or buffers: the listener stays ready, so watching it
+				// would spin; Serve watches it again after a pause.
+				lp.pl.Remove(int(lfd))
+				failure = err
+				return
 			}
-			if !a.unix {
-				epoll.SetNoDelay(fd)
-			}
-			if err := s.admit(opts); err != nil {
-				go func() {
-					if nc := fileConn(fd); nc != nil {
-						s.refuseBusy(nc, err)
-					}
-				}()
-				continue
-			}
-			lc := &loopConn{lp: lp, fd: -1, slot: -1, raddr: addr, unix: a.unix}
-			lc.drv = lc
-			lp.adopt(lc, fd, opts)
+			s.take(lp, fd, addr, a.unix)
 		}
-	})
+	}) != nil
+	switch {
+	case closed:
+		lp.unlist(a)
+	case failure != nil:
+		select {
+		case a.failed <- acceptFailure{lp, failure}:
+		default: // cannot happen: one per loop, and the loop stopped watching
+		}
+	}
+}
+
+// acceptConn is epoll.Accept; tests make it fail.
+var acceptConn = epoll.Accept
+
+// take starts the upgrade of a connection lp accepted, on lp, unless MaxConnections refuses
+// it or the options no longer ask for event loops.
+func (s *Server) take(lp *loop, fd int, addr netip.AddrPort, unix bool) {
+	if !unix {
+		epoll.SetNoDelay(fd)
+	}
+	opts := s.opts.Load()
+	if err := s.admit(opts); err != nil {
+		go func() {
+			if nc := fileConn(fd); nc != nil {
+				s.refuseBusy(nc, err)
+			}
+		}()
+		return
+	}
+	if opts.EventLoops <= 0 {
+		go func() {
+			if nc := fileConn(fd); nc != nil {
+				s.serveConn(nc)
+			}
+		}()
+		return
+	}
+	lc := &loopConn{lp: lp, fd: int32(fd), slot: -1, raddr: addr, unix: unix}
+	lc.drv = lc
+	lc.opts = opts
+	lc.upgrading = true
+	lp.running = append(lp.running, lc) // its first turn comes in this round of the loop
 }
 
 // upgradeOnLoop hands a connection that net accepted to an event loop, which reads its

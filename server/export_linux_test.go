@@ -1,8 +1,12 @@
 package server
 
 import (
+	"net/netip"
+	"sync"
 	"testing"
 	"unsafe"
+
+	"github.com/bronco-ws/bronco/internal/epoll"
 )
 
 // loopSleeping reports whether an event loop's connection holds no bytes between turns.
@@ -18,5 +22,22 @@ func loopSleeping(c *Conn) bool {
 func TestLoopConnSize(t *testing.T) {
 	if got := unsafe.Sizeof(loopConn{}); got > 416 {
 		t.Errorf("loopConn is %d bytes; want at most 416 (one allocation class up costs 32 B per idle connection)", got)
+	}
+}
+
+// failLoopAccepts makes the event loops' accepts fail with errs, one per call, before they
+// accept for real, until the test ends.
+func failLoopAccepts(t *testing.T, errs []error) {
+	var mu sync.Mutex
+	t.Cleanup(func() { acceptConn = epoll.Accept })
+	acceptConn = func(lfd int) (int, netip.AddrPort, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(errs) > 0 {
+			err := errs[0]
+			errs = errs[1:]
+			return -1, netip.AddrPort{}, err
+		}
+		return epoll.Accept(lfd)
 	}
 }

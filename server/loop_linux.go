@@ -32,11 +32,12 @@ type loop struct {
 	timers  loopTimers
 	expired atomic.Bool // the timer fired
 
-	mu       sync.Mutex
-	woken    []*loopConn
-	spare    []*loopConn
-	stopping bool
-	stopped  bool
+	mu        sync.Mutex
+	accepting []*acceptor // the listeners it watches (accept_linux.go)
+	woken     []*loopConn
+	spare     []*loopConn
+	stopping  bool
+	stopped   bool
 }
 
 func newLoop(s *Server, readBuffer int) (*loop, error) {
@@ -75,6 +76,8 @@ func (lp *loop) serve() {
 			lp.events = lp.events[1:]
 			if fd := int(ev.Fd); fd < len(lp.byFd) && lp.byFd[fd] != nil {
 				lp.byFd[fd].turn(ev.Events)
+			} else if a := lp.acceptorOf(fd); a != nil {
+				lp.accept(a)
 			}
 		}
 		for lp.runAt < len(lp.running) {

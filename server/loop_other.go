@@ -28,6 +28,6 @@ func pollable(net.Conn) bool                   { return false }
 
 type acceptor struct{}
 
-func newAcceptor(net.Listener) *acceptor    { return nil }
-func (*acceptor) drain(*Server)             {}
-func (*Server) upgradeOnLoop(net.Conn) bool { return false }
+func (*Server) newAcceptor(net.Listener) *acceptor { return nil }
+func (*acceptor) serve() error                     { return errNoLoop }
+func (*Server) upgradeOnLoop(net.Conn) bool        { return false }

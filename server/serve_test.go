@@ -220,14 +220,23 @@ func (l *failingListener) Accept() (net.Conn, error) {
 // driver behind it: it backs off, logs the burst once, and serves the next client. Only a
 // closed listener ends it.
 func TestServeOutlivesAcceptErrors(t *testing.T) {
-	for _, loops := range []int{0, 1} {
-		t.Run(map[int]string{0: "goroutine", 1: "loop"}[loops], func(t *testing.T) {
-			testServeOutlivesAcceptErrors(t, loops)
+	tests := []struct {
+		name   string
+		loops  int
+		onLoop bool // the loop accepts from the listener itself; else Serve through net
+	}{
+		{"goroutine", 0, false},
+		{"loop, net accepting (a wrapped listener)", 1, false},
+		{"loop, the loop accepting", 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			testServeOutlivesAcceptErrors(t, tt.loops, tt.onLoop)
 		})
 	}
 }
 
-func testServeOutlivesAcceptErrors(t *testing.T, loops int) {
+func testServeOutlivesAcceptErrors(t *testing.T, loops int, onLoop bool) {
 	acceptErr := func(errno syscall.Errno) error {
 		return &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", errno)}
 	}
@@ -235,14 +244,19 @@ func testServeOutlivesAcceptErrors(t *testing.T, loops int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fl := &failingListener{Listener: l, errs: []error{
+	errs := []error{
 		acceptErr(syscall.EMFILE), acceptErr(syscall.EMFILE), acceptErr(syscall.ENFILE),
 		acceptErr(syscall.ECONNABORTED), acceptErr(syscall.ENOBUFS),
-	}}
+	}
+	var served net.Listener = &failingListener{Listener: l, errs: errs}
+	if onLoop {
+		failLoopAccepts(t, errs)
+		served = l
+	}
 	logs := make(crashLog, 16)
 	s := New(func(*Upgrade) (Handler, error) { return newHandler(), nil }, Options{Logger: slog.New(logs), EventLoops: loops})
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(fl) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- s.Serve(served) }()
 	c := dial(t, l.Addr().String())
 	c.Write(context.Background(), frame.OpText, []byte("after the errors"))
 	if got := readText(t, c); got != "after the errors" {
@@ -263,7 +277,7 @@ func testServeOutlivesAcceptErrors(t *testing.T, loops int) {
 	}
 	c.NetConn().Close()
 	l.Close() // closed by someone else than Shutdown: Serve returns the listener's error
-	if err := <-served; !errors.Is(err, net.ErrClosed) {
+	if err := <-serveErr; !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Serve returned %v; want net.ErrClosed", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -349,18 +363,15 @@ func pieces(s string, n int) []string {
 	return out
 }
 
-// TestServeBurst: connections that wait together on the listener when Serve gets to them
-// (with an event loop, all but the first are taken without net's Accept) are each upgraded
-// once and see their own client's address, and those beyond MaxConnections are each answered
-// 503, on both drivers.
+// TestServeBurst: connections that wait together on the listener when Serve starts (with
+// event loops, the loops take them from the listener themselves, two loops competing for
+// them) are each upgraded once and see their own client's address, and those beyond
+// MaxConnections are each answered 503, with either driver.
 func TestServeBurst(t *testing.T) {
 	const clients = 24
-	for _, st := range setups {
-		if st.http {
-			continue
-		}
+	for _, loops := range []int{0, 1, 2} {
 		for _, maxConns := range []int{0, 10} {
-			t.Run(fmt.Sprintf("%s/MaxConnections=%d", st.name, maxConns), func(t *testing.T) {
+			t.Run(fmt.Sprintf("loops=%d/MaxConnections=%d", loops, maxConns), func(t *testing.T) {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
 				if err != nil {
 					t.Fatal(err)
@@ -380,7 +391,7 @@ func TestServeBurst(t *testing.T) {
 					h := newHandler()
 					h.handle = func(c *Conn, f Frame) Result { return Reply(Text([]byte(c.RemoteAddr().String()))) }
 					return h, nil
-				}, Options{EventLoops: st.loops, MaxConnections: maxConns, Logger: slog.New(slog.DiscardHandler)})
+				}, Options{EventLoops: loops, MaxConnections: maxConns, Logger: slog.New(slog.DiscardHandler)})
 				done := make(chan error, 1)
 				go func() { done <- s.Serve(l) }() // every client waits already
 				defer func() {

@@ -31,6 +31,7 @@ type Server struct {
 	conns     map[*Conn]struct{}
 	listeners map[net.Listener]struct{}
 	closed    bool
+	shut      chan struct{} // closed by Shutdown
 	idle      chan struct{} // closed when the last connection ends after Shutdown
 
 	loops    []*loop // event loops, started with the first connection that uses them
@@ -52,7 +53,8 @@ type Server struct {
 
 // New returns a Server that upgrades with init and is configured by opts.
 func New(init InitFunc, opts Options) *Server {
-	s := &Server{init: init, conns: map[*Conn]struct{}{}, listeners: map[net.Listener]struct{}{}}
+	s := &Server{init: init, conns: map[*Conn]struct{}{}, listeners: map[net.Listener]struct{}{},
+		shut: make(chan struct{})}
 	s.SetOptions(opts)
 	return s
 }
@@ -117,10 +119,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Serve accepts connections on l and upgrades them without net/http, through ws/handshake:
-// fewer allocations per connection. With event loops (Options.EventLoops) and a TCP or Unix
-// listener, a loop reads the upgrade request itself, and connections that wait together are
-// taken in one go, without the net package's per-connection setup: no goroutine is started
-// for an upgrade. It returns ErrServerClosed after Shutdown, and the
+// fewer allocations per connection. With event loops (Options.EventLoops), the loops read
+// the upgrade requests; on a TCP or Unix listener they also accept the connections
+// themselves, without the net package's per-connection setup, and Serve notices a closed
+// listener within 100 ms. No goroutine is started for an upgrade then. It returns ErrServerClosed after Shutdown, and the
 // listener's error once l is closed. Any other accept error (out of descriptors, EMFILE or
 // ENFILE; out of buffers; a connection aborted before it was accepted) is waited out: Serve
 // retries after 5 ms, doubling to 1 s while the errors last, as net/http does, and logs the
@@ -131,7 +133,9 @@ func (s *Server) Serve(l net.Listener) error {
 		return ErrServerClosed
 	}
 	defer s.untrack(l)
-	acc := newAcceptor(l)
+	if a := s.newAcceptor(l); a != nil {
+		return a.serve()
+	}
 	var backoff time.Duration
 	failed := 0
 	for {
@@ -162,9 +166,6 @@ func (s *Server) Serve(l net.Listener) error {
 		if !s.upgradeOnLoop(nc) {
 			go s.serveConn(nc)
 		}
-		// Connections that came meanwhile go to the loops without net's per-connection
-		// work; the next Accept waits for the next burst.
-		acc.drain(s)
 	}
 }
 
@@ -346,25 +347,29 @@ func (s *Server) refuseRaw(nc net.Conn, opts *Options, err error) {
 // errTruncated answers a client that ended its side of the connection inside its request.
 var errTruncated = Refuse(http.StatusBadRequest, "incomplete upgrade request")
 
-// answerAndClose writes resp, shuts the sending side, and drains what the client sent (the
-// rest of a request too large to read, say) for at most timeout before the close, so that
-// the close does not reset the connection: a reset can make the client lose the response.
+// answerAndClose writes resp, shuts the sending side, and leaves a goroutine to drain what
+// the client sent (the rest of a request too large to read, say) for at most timeout before
+// the close, so that the close does not reset the connection: a reset can make the client
+// lose the response.
 func answerAndClose(nc net.Conn, resp []byte, timeout time.Duration) {
-	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(timeout))
 	if _, err := nc.Write(resp); err != nil {
+		nc.Close()
 		return
 	}
 	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
-	var drain [512]byte
-	for n := 0; n < 64<<10; {
-		k, err := nc.Read(drain[:])
-		if n += k; err != nil {
-			return
+	go func() {
+		defer nc.Close()
+		var drain [512]byte
+		for n := 0; n < 64<<10; {
+			k, err := nc.Read(drain[:])
+			if n += k; err != nil {
+				return
+			}
 		}
-	}
+	}()
 }
 
 func refusal(err error) (int, string, http.Header) {
@@ -396,6 +401,9 @@ func (s *Server) terminateRefused(h Handler, remote net.Addr) {
 // ends are closed at once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.shut)
+	}
 	s.closed = true
 	for l := range s.listeners {
 		l.Close()

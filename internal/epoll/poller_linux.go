@@ -13,6 +13,9 @@ const (
 	Out = syscall.EPOLLOUT
 	// Hup is reported whether asked for or not: the socket hung up or failed.
 	Hup = syscall.EPOLLHUP | syscall.EPOLLERR
+	// Exclusive, added with In on a listening socket that several Pollers watch, wakes one
+	// of them per connection rather than all (EPOLLEXCLUSIVE, Linux 4.5).
+	Exclusive = 1 << 28
 )
 
 // Poller is an epoll set plus a pipe that Notify writes to. Its Wait parks in Go's netpoller
