@@ -110,6 +110,13 @@ func SetKeepAlive(fd int, d time.Duration) error {
 	return nil
 }
 
+// setInt is setsockopt, which never blocks: a raw system call.
 func setInt(fd, level, name, v int) error {
-	return os.NewSyscallError("setsockopt", syscall.SetsockoptInt(fd, level, name, v))
+	v32 := int32(v)
+	_, _, e := syscall.RawSyscall6(syscall.SYS_SETSOCKOPT, uintptr(fd), uintptr(level), uintptr(name),
+		uintptr(unsafe.Pointer(&v32)), 4, 0)
+	if e != 0 {
+		return os.NewSyscallError("setsockopt", e)
+	}
+	return nil
 }

@@ -136,16 +136,26 @@ func (pl *Poller) Notify() {
 // Add starts watching fd for events.
 func (pl *Poller) Add(fd int, events uint32) error {
 	ev := syscall.EpollEvent{Events: events, Fd: int32(fd)}
-	return os.NewSyscallError("epoll_ctl", syscall.EpollCtl(pl.epfd, syscall.EPOLL_CTL_ADD, fd, &ev))
+	return ctl(pl.epfd, syscall.EPOLL_CTL_ADD, fd, &ev)
 }
 
 // Modify changes the events watched on fd.
 func (pl *Poller) Modify(fd int, events uint32) error {
 	ev := syscall.EpollEvent{Events: events, Fd: int32(fd)}
-	return os.NewSyscallError("epoll_ctl", syscall.EpollCtl(pl.epfd, syscall.EPOLL_CTL_MOD, fd, &ev))
+	return ctl(pl.epfd, syscall.EPOLL_CTL_MOD, fd, &ev)
 }
 
 // Remove stops watching fd.
 func (pl *Poller) Remove(fd int) {
-	syscall.EpollCtl(pl.epfd, syscall.EPOLL_CTL_DEL, fd, nil)
+	ctl(pl.epfd, syscall.EPOLL_CTL_DEL, fd, nil)
+}
+
+// ctl is epoll_ctl, which never blocks: a raw system call, like the sockets' (socket_linux.go).
+func ctl(epfd, op, fd int, ev *syscall.EpollEvent) error {
+	_, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_CTL, uintptr(epfd), uintptr(op), uintptr(fd),
+		uintptr(unsafe.Pointer(ev)), 0, 0)
+	if e != 0 {
+		return os.NewSyscallError("epoll_ctl", e)
+	}
+	return nil
 }

@@ -62,7 +62,10 @@ func Writev(fd int, a, b []byte) (n int, err error) {
 }
 
 // Close closes fd.
-func Close(fd int) { syscall.Close(fd) }
+func Close(fd int) {
+	// Raw: closing a socket without SO_LINGER, which nothing here sets, never blocks.
+	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(fd), 0, 0)
+}
 
 // UnixPeer returns the name of the peer of the Unix socket fd as the net package writes it
 // ("@" for an unnamed or abstract socket), or "" when it cannot be had.
