@@ -12,8 +12,8 @@ import (
 	"github.com/bronco-ws/bronco/ws/handshake"
 )
 
-// The event loop reads the upgrade request of a connection that Serve gave it (loop.adopt)
-// as it reads frames: in turns, without blocking, into the loop's buffer. Until the request
+// The event loop reads the upgrade request of a connection it accepted (Server.take) or
+// that Serve gave it (loop.adopt) as it reads frames: in turns, without blocking, into the loop's buffer. Until the request
 // is whole, lc.carry holds its bytes and lc.resumeAt is the HandshakeTimeout. Then InitFunc
 // runs on the loop, as every later callback of the connection does, and the connection's
 // first turn follows in the same turn of the loop, which writes the 101 response.
