@@ -64,14 +64,7 @@ const listenerCheck = 100 * time.Millisecond
 // watches the listener again after 5 ms, doubling to 1 s while the errors last.
 func (a *acceptor) serve() error {
 	s := a.srv
-	for _, lp := range a.loops {
-		lp.listen(a)
-	}
-	defer func() {
-		for _, lp := range a.loops {
-			lp.forget(a)
-		}
-	}()
+	defer a.stop()
 	tick := time.NewTicker(listenerCheck)
 	defer tick.Stop()
 	var backoff time.Duration
@@ -87,7 +80,9 @@ func (a *acceptor) serve() error {
 			lastFailure = time.Now()
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			time.Sleep(backoff)
-			f.lp.listen(a)
+			if err := f.lp.listen(a); err != nil {
+				a.failed <- acceptFailure{f.lp, err} // room: this loop is not watching
+			}
 		case <-s.shut:
 			return ErrServerClosed
 		case <-tick.C:
@@ -106,7 +101,7 @@ func (a *acceptor) serve() error {
 }
 
 // listen makes lp watch the listener, exclusively among the loops.
-func (lp *loop) listen(a *acceptor) {
+func (lp *loop) listen(a *acceptor) error {
 	lp.mu.Lock()
 	if !slices.Contains(lp.accepting, a) {
 		lp.accepting = append(lp.accepting, a)
@@ -114,7 +109,30 @@ func (lp *loop) listen(a *acceptor) {
 	lp.mu.Unlock()
 	// Under Control the descriptor is the listener's: a closed listener's number may
 	// belong to another socket by now.
-	a.rc.Control(func(fd uintptr) { lp.pl.Add(int(fd), epoll.In|epoll.Exclusive) })
+	var err error
+	if cerr := a.rc.Control(func(fd uintptr) { err = lp.pl.Add(int(fd), epoll.In|epoll.Exclusive) }); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// start makes every loop watch the listener; on failure (a kernel without EPOLLEXCLUSIVE,
+// Linux before 4.5) none does, and Serve accepts through net instead.
+func (a *acceptor) start() error {
+	for _, lp := range a.loops {
+		if err := lp.listen(a); err != nil {
+			a.stop()
+			return err
+		}
+	}
+	return nil
+}
+
+// stop makes every loop forget the listener.
+func (a *acceptor) stop() {
+	for _, lp := range a.loops {
+		lp.forget(a)
+	}
 }
 
 // forget drops a from the loop's list. Its descriptor leaves the epoll set by itself when

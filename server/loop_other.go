@@ -29,5 +29,6 @@ func pollable(net.Conn) bool                   { return false }
 type acceptor struct{}
 
 func (*Server) newAcceptor(net.Listener) *acceptor { return nil }
+func (*acceptor) start() error                     { return errNoLoop }
 func (*acceptor) serve() error                     { return errNoLoop }
 func (*Server) upgradeOnLoop(net.Conn) bool        { return false }

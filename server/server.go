@@ -133,7 +133,7 @@ func (s *Server) Serve(l net.Listener) error {
 		return ErrServerClosed
 	}
 	defer s.untrack(l)
-	if a := s.newAcceptor(l); a != nil {
+	if a := s.newAcceptor(l); a != nil && a.start() == nil {
 		return a.serve()
 	}
 	var backoff time.Duration
