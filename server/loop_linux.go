@@ -92,6 +92,7 @@ func (lp *loop) serve() {
 			if lp.timers.timer != nil {
 				lp.timers.timer.Stop()
 			}
+			lp.abandon() // requests still arriving after Shutdown: closed unanswered
 			lp.pl.Close()
 			return
 		}
@@ -129,10 +130,11 @@ func (lp *loop) takeWoken() {
 	lp.running, lp.runAt = woken, 0
 }
 
-// empty reports whether no connection is left; the loop's goroutine calls it.
+// empty reports whether no connection is left but upgrades still being read, which a
+// stopping loop drops; the loop's goroutine calls it.
 func (lp *loop) empty() bool {
 	for _, lc := range lp.byFd {
-		if lc != nil {
+		if lc != nil && !lc.upgrading {
 			return false
 		}
 	}

@@ -49,12 +49,15 @@ type Server struct {
 	droppedFrames      atomic.Uint64
 
 	readers sync.Pool // *bufio.Reader for handshakes on a bare listener
+	// reading holds the bare connections whose upgrade request a goroutine is reading
+	// (serveConn), for Shutdown to end those reads; guarded by mu.
+	reading map[net.Conn]struct{}
 }
 
 // New returns a Server that upgrades with init and is configured by opts.
 func New(init InitFunc, opts Options) *Server {
 	s := &Server{init: init, conns: map[*Conn]struct{}{}, listeners: map[net.Listener]struct{}{},
-		shut: make(chan struct{})}
+		shut: make(chan struct{}), reading: map[net.Conn]struct{}{}}
 	s.SetOptions(opts)
 	return s
 }
@@ -173,8 +176,13 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) serveConn(nc net.Conn) {
 	opts := s.opts.Load()
 	nc.SetReadDeadline(time.Now().Add(opts.HandshakeTimeout))
+	if !s.startReading(nc) {
+		nc.Close() // shut down meanwhile
+		return
+	}
 	br := s.getReader(nc)
 	req, err := handshake.ReadRequest(br, opts.HeaderLimits)
+	s.stopReading(nc)
 	if err != nil {
 		s.readers.Put(br)
 		s.refuseRaw(nc, opts, err)
@@ -196,6 +204,24 @@ func (s *Server) serveConn(nc net.Conn) {
 	if g != nil {
 		g.run()
 	}
+}
+
+// startReading records that a goroutine reads nc's upgrade request, unless the server is
+// shut down.
+func (s *Server) startReading(nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.reading[nc] = struct{}{}
+	return true
+}
+
+func (s *Server) stopReading(nc net.Conn) {
+	s.mu.Lock()
+	delete(s.reading, nc)
+	s.mu.Unlock()
 }
 
 // initialize applies the origin policy, runs InitFunc under the crash policy and checks
@@ -396,7 +422,8 @@ func (s *Server) terminateRefused(h Handler, remote net.Addr) {
 	}
 }
 
-// Shutdown stops accepting, sends every connection close 1001, and waits until every
+// Shutdown stops accepting, lets go unanswered the clients of a bare listener whose upgrade
+// request is still arriving, sends every connection close 1001, and waits until every
 // connection has ended (its terminate called) or ctx is done. Connections still open when ctx
 // ends are closed at once.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -407,6 +434,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closed = true
 	for l := range s.listeners {
 		l.Close()
+	}
+	// A request still arriving will not be served: its read ends now, and the client is
+	// let go unanswered, as after HandshakeTimeout. (An event loop drops its own once it
+	// stops, loop.abandon.)
+	for nc := range s.reading {
+		nc.SetReadDeadline(time.Now())
 	}
 	conns := make([]*Conn, 0, len(s.conns))
 	for c := range s.conns {
