@@ -31,6 +31,7 @@ type loop struct {
 
 	timers  loopTimers
 	expired atomic.Bool // the timer fired
+	shut    atomic.Bool // Shutdown came: drop the upgrades being read (dropUpgrades)
 
 	mu        sync.Mutex
 	accepting []*acceptor // the listeners it watches (accept_linux.go)
@@ -110,6 +111,9 @@ func (lp *loop) serve() {
 			if lp.expired.Swap(false) {
 				lp.expire(instantOf(time.Now()))
 			}
+			if lp.shut.Swap(false) {
+				lp.dropUpgrades()
+			}
 		}
 	}
 }
@@ -150,6 +154,22 @@ func (lp *loop) wake(lc *loopConn) {
 	}
 	lp.mu.Unlock()
 	lp.pl.Notify()
+}
+
+// shutdown asks the loop to let go the clients whose upgrade request it is still reading:
+// after Shutdown they would only be refused. Any goroutine may call it.
+func (lp *loop) shutdown() {
+	lp.shut.Store(true)
+	lp.pl.Notify()
+}
+
+// dropUpgrades closes, unanswered, every connection whose upgrade request is being read.
+func (lp *loop) dropUpgrades() {
+	for _, lc := range lp.byFd {
+		if lc != nil && lc.upgrading {
+			lp.unregister(lc)
+		}
+	}
 }
 
 // stop ends the loop once its connections have ended.

@@ -22,6 +22,7 @@ var errNoLoop = errors.New("server: event loops need Linux (epoll)")
 
 func newLoop(*Server, int) (*loop, error)      { return nil, errNoLoop }
 func (*loop) stop()                            {}
+func (*loop) shutdown()                        {}
 func (*loop) attach(*loopConn, net.Conn) error { return errNoLoop }
 func newLoopConn(*loop, net.Conn) *loopConn    { return nil }
 func pollable(net.Conn) bool                   { return false }

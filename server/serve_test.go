@@ -460,8 +460,8 @@ func readHead(br *bufio.Reader) (status, head string, err error) {
 }
 
 // TestShutdownDropsHandshakes: a client of a bare listener still sending its upgrade request
-// when Shutdown comes is let go unanswered at once, not after HandshakeTimeout, with either
-// driver (the event loop drops it when it stops; a goroutine's read is ended).
+// when Shutdown comes is let go unanswered at once, not after HandshakeTimeout, while
+// Shutdown still waits for an upgraded connection, with either driver.
 func TestShutdownDropsHandshakes(t *testing.T) {
 	for _, st := range setups {
 		if st.http {
@@ -476,40 +476,45 @@ func TestShutdownDropsHandshakes(t *testing.T) {
 				Options{EventLoops: st.loops, HandshakeTimeout: time.Minute, Logger: slog.New(slog.DiscardHandler)})
 			served := make(chan error, 1)
 			go func() { served <- s.Serve(l) }()
-			nc, err := net.Dial("tcp", l.Addr().String())
+			partial, err := net.Dial("tcp", l.Addr().String())
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer nc.Close()
-			if _, err := nc.Write([]byte("GET /chat HTTP/1.1\r\nHost: example.com\r\n")); err != nil {
+			defer partial.Close()
+			if _, err := partial.Write([]byte("GET /chat HTTP/1.1\r\nHost: example.com\r\n")); err != nil {
 				t.Fatal(err)
 			}
 			// A second client that upgrades in full was accepted after the first (the accept
-			// queue is first in, first out), so the server has taken the first one too.
-			second, err := net.Dial("tcp", l.Addr().String())
+			// queue is first in, first out), so the server has taken the first one too. It
+			// stays open: Shutdown waits for it.
+			upgraded, err := net.Dial("tcp", l.Addr().String())
 			if err != nil {
 				t.Fatal(err)
 			}
-			second.SetDeadline(time.Now().Add(5 * time.Second))
-			second.Write([]byte(upgradeRequest()))
-			status, _, err := readHead(bufio.NewReader(second))
-			second.Close()
-			if status != "HTTP/1.1 101 Switching Protocols" {
+			defer upgraded.Close()
+			upgraded.SetDeadline(time.Now().Add(5 * time.Second))
+			upgraded.Write([]byte(upgradeRequest()))
+			if status, _, err := readHead(bufio.NewReader(upgraded)); status != "HTTP/1.1 101 Switching Protocols" {
 				t.Fatalf("second client: %q, %v", status, err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := s.Shutdown(ctx); err != nil {
-				t.Fatalf("Shutdown: %v", err)
-			}
-			nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-			got, err := io.ReadAll(nc)
+			shutdown := make(chan error, 1)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				shutdown <- s.Shutdown(ctx)
+			}()
+			partial.SetReadDeadline(time.Now().Add(5 * time.Second))
+			got, err := io.ReadAll(partial)
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				t.Fatalf("the client's connection still open 5 s after Shutdown (HandshakeTimeout is a minute)")
 			}
 			if diff := cmp.Diff("", string(got)); diff != "" {
 				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+			upgraded.Close() // now Shutdown can end
+			if err := <-shutdown; err != nil {
+				t.Errorf("Shutdown: %v", err)
 			}
 			if err := <-served; !errors.Is(err, ErrServerClosed) {
 				t.Errorf("Serve returned %v; want ErrServerClosed", err)

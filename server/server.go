@@ -436,10 +436,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		l.Close()
 	}
 	// A request still arriving will not be served: its read ends now, and the client is
-	// let go unanswered, as after HandshakeTimeout. (An event loop drops its own once it
-	// stops, loop.abandon.)
+	// let go unanswered, as after HandshakeTimeout; the event loops drop theirs.
 	for nc := range s.reading {
 		nc.SetReadDeadline(time.Now())
+	}
+	for _, lp := range s.loops {
+		lp.shutdown()
 	}
 	conns := make([]*Conn, 0, len(s.conns))
 	for c := range s.conns {
