@@ -208,19 +208,26 @@ func (s *Server) serveConn(nc net.Conn) {
 
 // startReading records that a goroutine reads nc's upgrade request, unless the server is
 // shut down.
-func (s *Server) startReading(nc net.Conn) bool {
+func (s *Server) startReading(nc net.Conn) bool { return enlist(s, s.reading, nc) }
+
+func (s *Server) stopReading(nc net.Conn) { delist(s, s.reading, nc) }
+
+// enlist adds k to set, one of the server's sets that Shutdown walks, unless the server is
+// shut down already.
+func enlist[K comparable](s *Server, set map[K]struct{}, k K) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
 	}
-	s.reading[nc] = struct{}{}
+	set[k] = struct{}{}
 	return true
 }
 
-func (s *Server) stopReading(nc net.Conn) {
+// delist removes k from set.
+func delist[K comparable](s *Server, set map[K]struct{}, k K) {
 	s.mu.Lock()
-	delete(s.reading, nc)
+	delete(set, k)
 	s.mu.Unlock()
 }
 
@@ -565,21 +572,9 @@ func (s *Server) remove(c *Conn) {
 	}
 }
 
-func (s *Server) track(l net.Listener) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.listeners[l] = struct{}{}
-	return true
-}
+func (s *Server) track(l net.Listener) bool { return enlist(s, s.listeners, l) }
 
-func (s *Server) untrack(l net.Listener) {
-	s.mu.Lock()
-	delete(s.listeners, l)
-	s.mu.Unlock()
-}
+func (s *Server) untrack(l net.Listener) { delist(s, s.listeners, l) }
 
 func (s *Server) isClosed() bool {
 	s.mu.Lock()
