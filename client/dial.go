@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -152,12 +153,13 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, host, target string
 	if d.Compress {
 		cr.Extensions = []extension.Extension{deflate.Offer(d.Deflate)}
 	}
-	if dl, ok := ctx.Deadline(); ok {
-		nc.SetDeadline(dl)
-		defer nc.SetDeadline(time.Time{})
-	}
-	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
-	defer stop()
+	release := bind(ctx, nc)
+	done := false
+	defer func() {
+		if !done {
+			release()
+		}
+	}()
 	if _, err := nc.Write(handshake.AppendClientRequest(nil, cr)); err != nil {
 		return nil, nil, ctxErr(ctx, err)
 	}
@@ -169,6 +171,12 @@ func (d *Dialer) handshake(ctx context.Context, nc net.Conn, host, target string
 	cfg, err := d.engineConfig(res)
 	if err != nil {
 		return nil, res, err
+	}
+	if done = true; !release() {
+		// ctx ended as the handshake did: the socket has, or is about to get, a deadline
+		// in the past, so it cannot serve the connection.
+		nc.Close()
+		return nil, res, ctxErr(ctx, errors.New("handshake done too late"))
 	}
 	buffered, _ := br.Peek(br.Buffered())
 	c := newConn(nc, cfg, buffered)
@@ -193,6 +201,23 @@ func (d *Dialer) engineConfig(res *handshake.ClientResult) (ws.Config, error) {
 		cfg.Codec = deflate.NewCodec(p, d.Deflate, frame.RoleClient)
 	}
 	return cfg, nil
+}
+
+// bind puts ctx on nc for a step of the dial: its deadline, and an interruption when it ends
+// early. release takes both off again and reports whether nc is usable: false when ctx ended
+// meanwhile, since its interruption may still land on nc after release returns.
+func bind(ctx context.Context, nc net.Conn) (release func() bool) {
+	if dl, ok := ctx.Deadline(); ok {
+		nc.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
+	return func() bool {
+		if !stop() {
+			return false
+		}
+		nc.SetDeadline(time.Time{})
+		return true
+	}
 }
 
 // aLongTimeAgo is a deadline in the past: setting it interrupts a blocked read or write.

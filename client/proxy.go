@@ -5,12 +5,12 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // connect opens the TCP connection for u: straight to addr, or through the proxy the Dialer's
@@ -81,12 +81,13 @@ func (e *ProxyError) Error() string {
 // Only a 2xx opens the tunnel. The proxy must not send bytes past its answer before the
 // client speaks, so none are lost with the reader.
 func tunnel(ctx context.Context, nc net.Conn, proxy *url.URL, addr string) error {
-	if dl, ok := ctx.Deadline(); ok {
-		nc.SetDeadline(dl)
-		defer nc.SetDeadline(time.Time{})
-	}
-	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
-	defer stop()
+	release := bind(ctx, nc)
+	done := false
+	defer func() {
+		if !done {
+			release()
+		}
+	}()
 	var req strings.Builder
 	fmt.Fprintf(&req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n", addr, addr)
 	if user := proxy.User; user != nil {
@@ -109,6 +110,9 @@ func tunnel(ctx context.Context, nc net.Conn, proxy *url.URL, addr string) error
 	}
 	if br.Buffered() > 0 {
 		return fmt.Errorf("client: proxy sent %d bytes after its 2xx to CONNECT", br.Buffered())
+	}
+	if done = true; !release() {
+		return ctxErr(ctx, errors.New("tunnel opened too late")) // the caller closes nc
 	}
 	return nil
 }
