@@ -1,16 +1,35 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"github.com/bronco-ws/bronco/internal/race"
 	"github.com/bronco-ws/bronco/ws/frame"
 )
 
 // TestEchoAllocs: once warm, an echo round trip over loopback allocates nothing, on the
-// server's side and on the client.Conn's (testing.AllocsPerRun counts every goroutine).
+// server's side and on the client.Conn's (testing.AllocsPerRun counts every goroutine): for
+// small messages and for 64 KiB ones (the largest whose buffers a connection keeps,
+// keptMessageBuffer), compressed or not, one at a time or several in flight (whose replies
+// go out in one write, a larger output than any one of them).
 func TestEchoAllocs(t *testing.T) {
+	json := bytes.Repeat([]byte(`{"id":12345,"name":"bronco","tags":["a","b"],"ok":true},`), 1<<16/56+1)[:1<<16]
+	tests := []struct {
+		name     string
+		msg      []byte
+		inFlight int
+		compress bool
+	}{
+		{"1KiB", make([]byte, 1<<10), 1, false},
+		{"64KiB", make([]byte, 1<<16), 1, false},
+		{"1KiB/8-in-flight", make([]byte, 1<<10), 8, false},
+		{"deflate/1KiB", json[:1<<10], 1, true},
+		{"deflate/64KiB", json, 1, true},
+		{"deflate/64KiB/4-in-flight", json, 4, true},
+	}
 	each(t, func(t *testing.T, st setup) {
 		if race.Enabled {
 			t.Skip("the race detector allocates on its own")
@@ -19,21 +38,39 @@ func TestEchoAllocs(t *testing.T) {
 			t.Skip("net/http's HTTP/2 client and server allocate for every DATA frame; " +
 				"see BenchmarkH2Echo for the cost over HTTP/2")
 		}
-		c := dial(t, startHandler(t, st, newHandler(), Options{}))
-		msg := make([]byte, 1024)
-		roundTrip := func() {
-			if err := c.Write(context.Background(), frame.OpBinary, msg); err != nil {
-				t.Fatal(err)
-			}
-			if _, _, err := c.Read(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for range 100 {
-			roundTrip()
-		}
-		if allocs := testing.AllocsPerRun(1000, roundTrip); allocs > 0.01 {
-			t.Errorf("%v allocations per echo round trip; want 0", allocs)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				addr := startHandler(t, st, newHandler(), Options{Compress: tt.compress})
+				d, url := dialer(addr, "/")
+				d.Compress = tt.compress
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				c, _, err := d.Dial(ctx, url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.NetConn().Close()
+				c.NetConn().SetDeadline(time.Now().Add(time.Minute))
+				roundTrip := func() {
+					for range tt.inFlight {
+						if err := c.Write(context.Background(), frame.OpText, tt.msg); err != nil {
+							t.Fatal(err)
+						}
+					}
+					for range tt.inFlight {
+						if _, got, err := c.Read(context.Background()); err != nil || len(got) != len(tt.msg) {
+							t.Fatalf("read %d bytes, %v; want %d", len(got), err, len(tt.msg))
+						}
+					}
+				}
+				for range 100 {
+					roundTrip()
+				}
+				if allocs := testing.AllocsPerRun(200, roundTrip); allocs > 0.01 {
+					t.Errorf("%v allocations per echo of %d × %d bytes (compress %v); want 0",
+						allocs, tt.inFlight, len(tt.msg), tt.compress)
+				}
+			})
 		}
 	})
 }

@@ -59,3 +59,29 @@ func (bp *bufPools) put(box *bufBox, b []byte) {
 	box.b = b[: 0 : 1<<k]
 	bp.p[k-minBufClass].Put(box)
 }
+
+// outputSize is what a connection remembers of its recent outputs, in one byte: the size
+// class the next output's buffer comes from (the low 5 bits), and how many outputs in a row
+// have fit a smaller class (the high 3). Outputs larger than the read buffer (compressed
+// messages, or several written in one go) then take a buffer that fits from the pool,
+// rather than growing a small one, which allocates, every time. The class follows a larger
+// output at once and falls by one after eight smaller ones in a row, so that outputs of
+// varying size (one message per write, then two) settle on the largest.
+type outputSize uint8
+
+// bytes is the size of the buffer the next output starts from (1 before any output: the
+// read buffer's size then decides).
+func (s outputSize) bytes() int { return 1 << (s & 31) }
+
+// after returns s updated with an output of n bytes, which a quarter more would fit.
+func (s outputSize) after(n int) outputSize {
+	k := outputSize(min(class(max(n+n>>2, 1)), maxBufClass))
+	switch cur := s & 31; {
+	case k >= cur:
+		return k
+	case s>>5 == 7:
+		return cur - 1
+	default:
+		return s + 1<<5
+	}
+}

@@ -50,15 +50,16 @@ type Conn struct {
 	shutdown  atomic.Bool // Server.Shutdown asked for a close
 	active    bool
 	compress  bool
-	deflated  bool // permessage-deflate was negotiated
-	probed    bool // the driver's writes report what the socket took without blocking for the rest
-	hibernate bool // the last callback asked to hibernate
-	held      bool // frames wait in the read buffer because the connection is inactive
-	closing   bool // our close frame is queued; waiting for the client's
-	done      bool // nothing more is read; the driver sends what is queued and ends
-	ended     bool // terminate has run
-	budgeted  bool // the driver bounds the work of a turn (turnLeft)
-	waiting   bool // in the memory budget's parked list; guarded by its lock
+	deflated  bool       // permessage-deflate was negotiated
+	probed    bool       // the driver's writes report what the socket took without blocking for the rest
+	hibernate bool       // the last callback asked to hibernate
+	held      bool       // frames wait in the read buffer because the connection is inactive
+	closing   bool       // our close frame is queued; waiting for the client's
+	done      bool       // nothing more is read; the driver sends what is queued and ends
+	ended     bool       // terminate has run
+	budgeted  bool       // the driver bounds the work of a turn (turnLeft)
+	waiting   bool       // in the memory budget's parked list; guarded by its lock
+	outSize   outputSize // how large a buffer the next output starts from
 }
 
 // Self returns the connection's Pid, for use by any goroutine.

@@ -29,9 +29,10 @@ type goConn struct {
 	size     int     // the read buffer's size for the next read: Cowboy's dynamic_buffer
 	avg      int     // moving average of the bytes per read
 	small    [64]byte
-	armed    time.Time // the read deadline last set
-	wdl      time.Time // the write deadline last set
-	iov      net.Buffers
+	armed    time.Time   // the read deadline last set
+	wdl      time.Time   // the write deadline last set
+	pair     [2][]byte   // head and tail, for one writev
+	iov      net.Buffers // pair as WriteTo takes it, which consumes the slice itself
 	begun    bool
 	sleeping bool          // the read buffer is given back
 	skipped  int           // reads skipped in a row because infos were waiting
@@ -374,9 +375,12 @@ func (g *goConn) write(dl time.Time, probing bool) bool {
 		k, err = g.nc.Write(head)
 		n = int64(k)
 	} else {
-		g.iov = append(g.iov[:0], head, tail)
+		// WriteTo advances iov past what it wrote, so that appending to it again would
+		// allocate a new array for every write: it is made again from the same pair.
+		g.pair = [2][]byte{head, tail}
+		g.iov = g.pair[:]
 		n, err = g.iov.WriteTo(g.nc)
-		g.iov = g.iov[:0]
+		g.pair = [2][]byte{} // no payload kept past its write
 	}
 	if err != nil && !(probing && errors.Is(err, os.ErrDeadlineExceeded)) {
 		c.failedWrite(err)

@@ -429,7 +429,7 @@ func (c *Conn) setReason(r Reason) {
 // and the state of its writing, in the pooled box only while it has something to send.
 func (c *Conn) output0() []byte {
 	if c.obox == nil {
-		c.obox = c.srv.bufs.get(c.opts.ReadBufferSize)
+		c.obox = c.srv.bufs.get(max(c.opts.ReadBufferSize, c.outSize.bytes()))
 		c.obox.b = c.obox.b[:0]
 	} else if c.obox.tail != nil {
 		c.spill()
@@ -536,9 +536,11 @@ func (c *Conn) wrote(n int) {
 	c.count(c.buffered())
 }
 
-// giveOutputBack returns the output's box, sent or dropped, to the pool.
+// giveOutputBack returns the output's box, sent or dropped, to the pool, and remembers its
+// size for the next output's (outputSize).
 func (c *Conn) giveOutputBack() {
 	if o := c.obox; o != nil {
+		c.outSize = c.outSize.after(len(o.b))
 		o.sent, o.tail, o.counted = 0, nil, 0
 		c.srv.bufs.put(o, o.b)
 		c.obox = nil

@@ -237,40 +237,51 @@ var fixedLenBits = func() (t [256]uint32) {
 	return t
 }()
 
+// tokenChunk is how many tokens writeTokens makes room for at a time.
+const tokenChunk = 512
+
 func (w *blockWriter) writeTokens(tokens []token, lit, dist *huffmanCode, lenBits *[256]uint32) {
 	// The hot loop keeps the bit accumulator in locals and stores whole words into room made
 	// up front: a token takes at most 15+5+15+13 bits, so with fewer than 16 bits pending at
-	// each token the accumulator never overflows, and one word store drains it.
+	// each token the accumulator never overflows, and one word store drains it. The room is
+	// made a chunk of tokens at a time, not for the whole block's worst case at once, so the
+	// output's capacity stays close to what the block really takes: a caller's buffer sized
+	// for the message is not outgrown.
 	bw := &w.bw
 	o := len(bw.out)
-	buf := slices.Grow(bw.out, len(tokens)*6+16)
-	buf = buf[:cap(buf)]
+	buf := bw.out
 	acc, n := bw.acc, bw.nbits
 	for n >= 8 {
-		buf[o] = byte(acc)
+		buf = append(buf, byte(acc))
 		o++
 		acc >>= 8
 		n -= 8
 	}
-	for _, t := range tokens {
-		if t < matchFlag {
-			acc |= uint64(lit.codes[t]) << n
-			n += uint(lit.lens[t])
-		} else {
-			lb := lenBits[uint8(t>>15)]
-			acc |= uint64(lb&0xffffff) << n
-			n += uint(lb >> 24)
-			d := int(t&0x7fff) + 1
-			dc := distCode(d)
-			acc |= (uint64(dist.codes[dc]) | uint64(d-int(distBase[dc]))<<dist.lens[dc]) << n
-			n += uint(dist.lens[dc]) + uint(distExtra[dc])
-		}
-		if n >= 16 {
-			binary.LittleEndian.PutUint64(buf[o:], acc)
-			k := n >> 3
-			o += int(k)
-			acc >>= k << 3
-			n &= 7
+	for len(tokens) > 0 {
+		chunk := tokens[:min(len(tokens), tokenChunk)]
+		tokens = tokens[len(chunk):]
+		buf = slices.Grow(buf[:o], len(chunk)*6+16)
+		buf = buf[:cap(buf)]
+		for _, t := range chunk {
+			if t < matchFlag {
+				acc |= uint64(lit.codes[t]) << n
+				n += uint(lit.lens[t])
+			} else {
+				lb := lenBits[uint8(t>>15)]
+				acc |= uint64(lb&0xffffff) << n
+				n += uint(lb >> 24)
+				d := int(t&0x7fff) + 1
+				dc := distCode(d)
+				acc |= (uint64(dist.codes[dc]) | uint64(d-int(distBase[dc]))<<dist.lens[dc]) << n
+				n += uint(dist.lens[dc]) + uint(distExtra[dc])
+			}
+			if n >= 16 {
+				binary.LittleEndian.PutUint64(buf[o:], acc)
+				k := n >> 3
+				o += int(k)
+				acc >>= k << 3
+				n &= 7
+			}
 		}
 	}
 	bw.out, bw.acc, bw.nbits = buf[:o], acc, n

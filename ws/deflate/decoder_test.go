@@ -3,6 +3,7 @@ package deflate
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"github.com/bronco-ws/bronco/ws/frame"
 	"runtime"
 	"testing"
@@ -226,6 +227,38 @@ func TestDecoderAllocs(t *testing.T) {
 		if allocs != 0 {
 			t.Errorf("takeover=%v: %v allocations per message; want 0", takeover, allocs)
 		}
+	}
+}
+
+// TestDecoderGrowth: inflating into an empty buffer doubles its room from 512 bytes and
+// gives exactly that capacity, never append's rounding up, and never more than the limit, so
+// a message of a power of two fits a buffer of its size (a server keeps buffers up to 64
+// KiB between messages, and would otherwise drop and grow one for every message that size).
+func TestDecoderGrowth(t *testing.T) {
+	tests := []struct {
+		size, limit int
+		wantCap     int
+	}{
+		{1, 1 << 20, 512},
+		{512, 1 << 20, 512},
+		{513, 1 << 20, 1 << 10},
+		{40 << 10, 1 << 20, 64 << 10},
+		{64 << 10, 1 << 20, 64 << 10},
+		{64<<10 + 1, 1 << 20, 128 << 10},
+		{100 << 10, 100 << 10, 100 << 10}, // the limit caps the doubling
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d-of-%d", tt.size, tt.limit), func(t *testing.T) {
+			msg := corpusJSON(tt.size)
+			payload := NewEncoder(15, BestSpeed, false).AppendCompress(nil, msg)
+			out, err := NewDecoder(15, false).AppendDecompress(nil, payload, int64(tt.limit))
+			if err != nil || !bytes.Equal(out, msg) {
+				t.Fatalf("inflated %d bytes, %v; want the %d of the message", len(out), err, len(msg))
+			}
+			if diff := cmp.Diff(tt.wantCap, cap(out)); diff != "" {
+				t.Errorf("capacity (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
-	"slices"
 	"sync"
 )
 
@@ -259,12 +258,17 @@ func (st *inflateState) consume(n uint) {
 	st.nb -= n
 }
 
-// grow makes space in out for n more bytes, n within the limit. It grows geometrically but
-// never past the limit, so a bomb costs at most about the limit.
+// grow makes space in out for n more bytes, n within the limit. It doubles the room this
+// message has had, from 512 bytes, but never goes past the limit, so a bomb costs at most
+// about the limit. The capacity is exactly that, not append's rounding up: a message of
+// 64 KiB ends in a buffer of 64 KiB, which a server that keeps buffers up to that size then
+// reuses, rather than dropping it and growing another for every message.
 func (st *inflateState) grow(n int) {
 	if n > cap(st.out)-len(st.out) {
-		produced := len(st.out) - st.start
-		st.out = slices.Grow(st.out, min(max(produced, 512, n), st.end-len(st.out)))
+		room := max(2*(cap(st.out)-st.start), 512, len(st.out)-st.start+n)
+		out := make([]byte, len(st.out), min(st.start+room, st.end))
+		copy(out, st.out)
+		st.out = out
 	}
 }
 
