@@ -6,7 +6,9 @@ import (
 )
 
 // A token is one LZ77 output: a literal byte below matchFlag, or a match
-// with its length-3 in bits 15..22 and distance-1 in bits 0..14.
+// with its length-3 in bits 15..22, distance-1 in bits 0..14 and the
+// distance's code in bits 23..27, found once here rather than again by
+// each pass over the tokens.
 type token uint32
 
 const matchFlag token = 1 << 31
@@ -14,8 +16,11 @@ const matchFlag token = 1 << 31
 func literalToken(b byte) token { return token(b) }
 
 func matchToken(length, dist int) token {
-	return matchFlag | token(length-3)<<15 | token(dist-1)
+	return matchFlag | token(distCode(dist))<<23 | token(length-3)<<15 | token(dist-1)
 }
+
+// distCodeOf returns the distance code of match token t.
+func (t token) distCodeOf() int { return int(t>>23) & 31 }
 
 // blockWriter chooses, for each run of tokens, the cheapest of a stored,
 // fixed-Huffman and dynamic-Huffman block (RFC 1951 §3.2.3) and writes it.
@@ -89,7 +94,7 @@ func (w *blockWriter) count(tokens []token) int {
 			continue
 		}
 		lc := lengthCode[(t>>15)&0xff]
-		dc := distCode(int(t&0x7fff) + 1)
+		dc := t.distCodeOf()
 		w.litFreq[257+int(lc)]++
 		w.distFreq[dc]++
 		extra += int(lengthExtra[lc]) + int(distExtra[dc])
@@ -271,7 +276,7 @@ func (w *blockWriter) writeTokens(tokens []token, lit, dist *huffmanCode, lenBit
 				acc |= uint64(lb&0xffffff) << n
 				n += uint(lb >> 24)
 				d := int(t&0x7fff) + 1
-				dc := distCode(d)
+				dc := t.distCodeOf()
 				acc |= (uint64(dist.codes[dc]) | uint64(d-int(distBase[dc]))<<dist.lens[dc]) << n
 				n += uint(dist.lens[dc]) + uint(distExtra[dc])
 			}
