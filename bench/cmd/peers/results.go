@@ -21,7 +21,6 @@ type metric struct {
 const (
 	keyLatencyP50     = "latency-p50"
 	keyLatencyP99     = "latency-p99"
-	keyKernelShare    = "kernel-share"
 	keyRSS            = "idle-rss"
 	keyHeap           = "idle-heap"
 	keyRSSHibernated  = "idle-rss-hibernated"
@@ -37,6 +36,10 @@ func cpuKey(c cell) string  { return "cpu " + c.String() }
 // clientKey names the load generator's CPU use in cell c.
 func clientKey(c cell) string { return "client " + c.String() }
 
+// kernelKey names the system time's share of the server's CPU in cell c: what is left to a
+// server's own code, once the kernel's work per message is the same for every server.
+func kernelKey(c cell) string { return "kernel-share " + c.String() }
+
 // syscallsKey names the server's reads and writes per message in cell c.
 func syscallsKey(c cell) string { return "syscalls " + c.String() }
 
@@ -49,8 +52,8 @@ func metrics() []metric {
 			ms = append(ms,
 				metric{rateKey(c), "msg/s, " + c.String(), "msg/s", true},
 				metric{cpuKey(c), "server CPU per msg, " + c.String(), "µs", false})
-			if !compress && c.conns == 100 {
-				ms = append(ms, metric{keyKernelShare, "kernel share of server CPU, " + c.String(), "%", false})
+			if !compress {
+				ms = append(ms, metric{kernelKey(c), "kernel share of server CPU, " + c.String(), "%", false})
 			}
 			if !compress && (c.conns == 100 || c.size == 64<<10) {
 				ms = append(ms, metric{syscallsKey(c), "server reads+writes per msg, " + c.String(), "", false})
@@ -128,8 +131,8 @@ func (r *results) add(key, lib string, v float64) {
 func (r *results) addCell(lib string, c cell, cr cellResult) {
 	r.add(rateKey(c), lib, cr.msgsPerSec)
 	r.add(cpuKey(c), lib, micros(cr.cpuPerMsg))
-	if !c.compress && c.conns == 100 {
-		r.add(keyKernelShare, lib, 100*cr.sysShare)
+	if !c.compress {
+		r.add(kernelKey(c), lib, 100*cr.sysShare)
 	}
 	r.add(syscallsKey(c), lib, cr.syscalls)
 	r.add(clientKey(c), lib, 100*cr.clientBusy)
