@@ -66,8 +66,15 @@ func (bp *bufPools) put(box *bufBox, b []byte) {
 // messages, or several written in one go) then take a buffer that fits from the pool,
 // rather than growing a small one, which allocates, every time. The class follows a larger
 // output at once and falls by one after eight smaller ones in a row, so that outputs of
-// varying size (one message per write, then two) settle on the largest.
+// varying size (one message per write, then two) settle on the largest. It stops at
+// maxOutputClass: a connection that once sent a large message and then waits on a slow
+// reader with a small one pending holds at most that much, and a larger output costs an
+// allocation that is small beside the work of producing it.
 type outputSize uint8
+
+// maxOutputClass is the largest buffer an output starts from: 256 KiB, which holds 16
+// compressed 64 KiB JSON messages written in one go.
+const maxOutputClass = 18
 
 // bytes is the size of the buffer the next output starts from (1 before any output: the
 // read buffer's size then decides).
@@ -75,7 +82,7 @@ func (s outputSize) bytes() int { return 1 << (s & 31) }
 
 // after returns s updated with an output of n bytes, which a quarter more would fit.
 func (s outputSize) after(n int) outputSize {
-	k := outputSize(min(class(max(n+n>>2, 1)), maxBufClass))
+	k := outputSize(min(class(max(n+n>>2, 1)), maxOutputClass))
 	switch cur := s & 31; {
 	case k >= cur:
 		return k

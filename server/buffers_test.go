@@ -8,7 +8,7 @@ import (
 
 // TestOutputSize: the buffer a connection's next output starts from follows a larger output
 // at once, with a quarter to spare, and falls by one class only after eight smaller outputs
-// in a row, never beyond the largest pooled class.
+// in a row, never beyond maxOutputClass.
 func TestOutputSize(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -24,7 +24,7 @@ func TestOutputSize(t *testing.T) {
 		{"a larger one in between restarts the count",
 			[]int{100 << 10, 1, 1, 1, 1, 1, 1, 1, 90 << 10, 1}, 128 << 10},
 		{"one as large restarts it too", []int{20 << 10, 1, 1, 1, 1, 1, 1, 1, 20 << 10, 1, 1, 1, 1, 1, 1, 1}, 32 << 10},
-		{"capped at the largest pooled class", []int{64 << 20}, 1 << maxBufClass},
+		{"capped", []int{64 << 20}, 1 << maxOutputClass},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
