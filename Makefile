@@ -8,8 +8,11 @@ COUNT    ?= 1
 .PHONY: test vet fuzz fuzz-long bench autobahn bench-peers api interop attack cluster-demo cluster-test
 
 # One run covers every server setup (bare listener and net/http, goroutine and event loop).
+# The allocation and memory tests skip themselves under the race detector, which allocates
+# on its own: a second pass without it runs them, so that they can fail here too.
 test: vet
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'Allocs|Memory' ./...
 
 # The event loop is Linux-only: vetting for macOS and Windows too keeps the rest building there.
 vet:
